@@ -1,0 +1,71 @@
+import { formatShape } from './errors.ts';
+import type { Tensor } from './tensor.ts';
+
+/** Options of {@link toDot}. */
+export interface DotOptions {
+  /** Graph direction: `'LR'` (left to right, the default, as micrograd draws) or `'TB'`. */
+  rankdir?: 'LR' | 'TB';
+  /** Also print each tensor's values when it has at most this many elements (default 0). */
+  showValues?: number;
+}
+
+function escape(s: string): string {
+  return s.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/[{}|<>]/g, (c) => `\\${c}`);
+}
+
+function formatValues(t: Tensor, limit: number): string {
+  if (t.size === 0 || t.size > limit) return '';
+  return ` | data ${Array.from(t.data, (v) => Number(v.toPrecision(4))).join(' ')}`;
+}
+
+/**
+ * Graphviz DOT text for the graph that produced `t` (micrograd's `draw_dot`): one record per
+ * tensor (name or op, shape, and gradient shape once computed) and one ellipse per op.
+ * Render it with `dot -Tsvg`.
+ *
+ * @example
+ * ```ts
+ * const w = randn([3, 2], { requiresGrad: true, name: 'w' });
+ * const loss = w.matmul(ones([2, 1])).sigmoid().sum();
+ * writeFileSync('graph.dot', toDot(loss));
+ * ```
+ * @param t - the output tensor whose history to draw
+ * @param options - `rankdir`, `showValues`
+ */
+export function toDot(t: Tensor, options: DotOptions = {}): string {
+  const { rankdir = 'LR', showValues = 0 } = options;
+  const ids = new Map<Tensor, string>();
+  const lines: string[] = [`digraph nabla {`, `  rankdir=${rankdir};`, `  node [fontname="Helvetica"];`];
+  const stack: Tensor[] = [t];
+  const id = (x: Tensor): string => {
+    let s = ids.get(x);
+    if (s === undefined) {
+      s = `t${ids.size}`;
+      ids.set(x, s);
+    }
+    return s;
+  };
+  id(t);
+  const seen = new Set<Tensor>([t]);
+  while (stack.length > 0) {
+    const x = stack.pop()!;
+    const xid = id(x);
+    const label = x.name ?? (x.node ? x.node.op : 'leaf');
+    const grad = x.grad ? ` | grad ${formatShape(x.grad.shape)}` : '';
+    const flag = x.requiresGrad && x.node === null ? ' | requiresGrad' : '';
+    lines.push(`  ${xid} [shape=record, label="{ ${escape(label)} | ${formatShape(x.shape)}${flag}${grad}${escape(formatValues(x, showValues))} }"];`);
+    if (x.node === null) continue;
+    const attrs = x.node.attrs ? ` ${JSON.stringify(x.node.attrs)}` : '';
+    lines.push(`  ${xid}_op [shape=ellipse, label="${escape(x.node.op + attrs)}"];`);
+    lines.push(`  ${xid}_op -> ${xid};`);
+    for (const input of x.node.inputs) {
+      lines.push(`  ${id(input)} -> ${xid}_op;`);
+      if (!seen.has(input)) {
+        seen.add(input);
+        stack.push(input);
+      }
+    }
+  }
+  lines.push('}');
+  return lines.join('\n') + '\n';
+}

@@ -1,0 +1,118 @@
+import type { Shape } from './shape.ts';
+
+/** Formats a shape the way every error message in nabla prints it: `[30,784]`. */
+export function formatShape(shape: Shape): string {
+  return `[${shape.join(',')}]`;
+}
+
+/**
+ * Thrown when tensor shapes do not fit an op: mismatched inner dimensions, shapes that cannot
+ * broadcast, a reshape to a different element count, an axis out of range.
+ *
+ * @example
+ * ```ts
+ * try { matmul(zeros([30, 784]), zeros([783, 10])); }
+ * catch (e) { if (e instanceof ShapeError) console.log(e.op, e.shapes); }
+ * // matmul: inner dimensions differ: [30,784] @ [783,10]
+ * ```
+ */
+export class ShapeError extends RangeError {
+  override readonly name = 'ShapeError';
+  /** The op that rejected its arguments. */
+  readonly op: string;
+  /** The shapes it was given, in argument order. */
+  readonly shapes: readonly Shape[];
+  /**
+   * @param op - the op that rejected its arguments
+   * @param problem - what is wrong, with the values (shapes are usually part of it)
+   * @param shapes - the offending shapes, kept for programs that inspect the error
+   */
+  constructor(op: string, problem: string, shapes: readonly Shape[] = []) {
+    super(`${op}: ${problem}`);
+    this.op = op;
+    this.shapes = shapes;
+  }
+}
+
+/**
+ * Thrown when a value has the wrong type for an op: a string where a number belongs, a
+ * `Float32Array` where float64 storage is required, a non-tensor argument.
+ *
+ * @example
+ * ```ts
+ * tensor([[1, 'x']]); // DTypeError: tensor: expected a number at [0][1], got string
+ * ```
+ */
+export class DTypeError extends TypeError {
+  override readonly name = 'DTypeError';
+  /** The op that rejected its argument. */
+  readonly op: string;
+  /**
+   * @param op - the op that rejected its argument
+   * @param problem - what is wrong, quoting the value or its type
+   */
+  constructor(op: string, problem: string) {
+    super(`${op}: ${problem}`);
+    this.op = op;
+  }
+}
+
+/**
+ * Thrown when autodiff is asked for something the graph cannot give: `backward()` on a tensor
+ * that no input with `requiresGrad` produced, or a non-scalar `backward()` without a seed.
+ *
+ * @example
+ * ```ts
+ * tensor([1, 2]).sum().backward(); // GradError: backward: the tensor does not require grad …
+ * ```
+ */
+export class GradError extends Error {
+  override readonly name = 'GradError';
+  /**
+   * @param op - where it happened (`backward`, `grad`, a custom op's name)
+   * @param problem - what is wrong
+   */
+  constructor(op: string, problem: string) {
+    super(`${op}: ${problem}`);
+  }
+}
+
+/**
+ * Thrown by `backward()` with `detectAnomaly` on, when an op's backward rule produces NaN or
+ * Infinity; names the op, the input and the first bad element.
+ *
+ * @example
+ * ```ts
+ * const x = tensor([0], { requiresGrad: true });
+ * x.log().sum().backward(undefined, { detectAnomaly: true });
+ * // AnomalyError: log: backward produced Infinity in the gradient of input 0 (shape [1]) at flat index 0
+ * ```
+ */
+export class AnomalyError extends Error {
+  override readonly name = 'AnomalyError';
+  /** The op whose backward rule produced the bad value. */
+  readonly op: string;
+  /** Which input's gradient held it. */
+  readonly inputIndex: number;
+  /** Flat index of the first non-finite element. */
+  readonly index: number;
+  /** The value found there (NaN, Infinity or -Infinity). */
+  readonly value: number;
+  /**
+   * @param op - the op whose backward produced the value
+   * @param inputIndex - the input whose gradient holds it
+   * @param shape - that gradient's shape
+   * @param index - flat index of the first non-finite element
+   * @param value - the value found there
+   */
+  constructor(op: string, inputIndex: number, shape: Shape, index: number, value: number) {
+    super(
+      `${op}: backward produced ${value} in the gradient of input ${inputIndex} ` +
+        `(shape ${formatShape(shape)}) at flat index ${index}`,
+    );
+    this.op = op;
+    this.inputIndex = inputIndex;
+    this.index = index;
+    this.value = value;
+  }
+}

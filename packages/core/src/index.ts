@@ -1,0 +1,50 @@
+/**
+ * `@nabla/core`: tensors whose ops record a graph, reverse-mode autodiff over it, NumPy
+ * broadcasting, functional `grad`, numerical `gradcheck`, user-defined ops and graph export.
+ *
+ * @example
+ * ```ts
+ * import { tensor } from '@nabla/core';
+ * const a = tensor(-4, { requiresGrad: true });
+ * const b = tensor(2, { requiresGrad: true });
+ * const c = a.mul(b).add(b.pow(3));
+ * c.backward();
+ * console.log(a.grad?.item(), b.grad?.item()); // 2, 8
+ * ```
+ * @packageDocumentation
+ */
+export {
+  Tensor,
+  tensor,
+  fromData,
+  zeros,
+  ones,
+  full,
+  randn,
+  noGrad,
+  isGradEnabled,
+  type DType,
+  type NestedArray,
+  type TensorLike,
+  type TensorOptions,
+  type RandnOptions,
+  type GraphNode,
+  type BackwardRule,
+} from './tensor.ts';
+export { add, mul, neg, exp, log, abs, pow, sigmoid, relu, tanh, matmul, transpose, reshape, broadcastTo, sum, max } from './ops.ts';
+export { sub, div, sqrt, square, mean, softmax, logSoftmax } from './composite.ts';
+export { backward, grad, valueAndGrad, setDetectAnomaly, type BackwardOptions, type ValueAndGrad } from './autograd.ts';
+export {
+  gradcheck,
+  assertGradcheck,
+  GradcheckError,
+  type GradcheckOptions,
+  type GradcheckReport,
+  type GradcheckEntry,
+} from './gradcheck.ts';
+export { customOp, type CustomOpSpec, type CustomOpContext } from './custom.ts';
+export { toDot, type DotOptions } from './dot.ts';
+export { ShapeError, DTypeError, GradError, AnomalyError } from './errors.ts';
+export { type Shape, broadcastShapes, sizeOf } from './shape.ts';
+export { sumToShape } from './broadcast.ts';
+export { createRng, manualSeed, type Rng } from './random.ts';

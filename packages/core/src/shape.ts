@@ -1,0 +1,103 @@
+import { ShapeError, formatShape } from './errors.ts';
+
+/** A tensor's dimensions, outermost first; `[]` is a scalar (0-d) tensor. */
+export type Shape = readonly number[];
+
+/** Number of elements of a shape (1 for a scalar). */
+export function sizeOf(shape: Shape): number {
+  let n = 1;
+  for (const d of shape) n *= d;
+  return n;
+}
+
+/** Row-major strides of a contiguous tensor of this shape. */
+export function stridesOf(shape: Shape): number[] {
+  const strides = new Array<number>(shape.length);
+  let s = 1;
+  for (let i = shape.length - 1; i >= 0; i--) {
+    strides[i] = s;
+    s *= shape[i]!;
+  }
+  return strides;
+}
+
+/** True when both shapes have the same rank and dimensions. */
+export function shapesEqual(a: Shape, b: Shape): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** Checks that a shape is a list of non-negative integers; `op` names the caller in the error. */
+export function validateShape(shape: Shape, op: string): void {
+  if (!Array.isArray(shape)) throw new ShapeError(op, `shape must be an array of integers, got ${String(shape)}`);
+  for (const d of shape) {
+    if (!Number.isInteger(d) || d < 0) {
+      throw new ShapeError(op, `shape ${formatShape(shape)} has an invalid dimension ${String(d)}`, [shape]);
+    }
+  }
+}
+
+/**
+ * Resolves an axis that may count from the end (`-1` is the last) against a rank.
+ * @throws ShapeError when the axis is outside the shape.
+ */
+export function normalizeAxis(axis: number, shape: Shape, op: string): number {
+  const rank = shape.length;
+  if (!Number.isInteger(axis) || axis < -rank || axis >= rank) {
+    throw new ShapeError(op, `axis ${axis} out of range for shape ${formatShape(shape)}`, [shape]);
+  }
+  return axis < 0 ? axis + rank : axis;
+}
+
+/**
+ * The shape NumPy broadcasting gives two shapes: align from the right; each pair of dimensions
+ * must be equal or one of them 1.
+ *
+ * @example
+ * ```ts
+ * broadcastShapes([30, 10], [30, 1], 'add'); // [30, 10]
+ * broadcastShapes([2, 3], [4], 'add');       // ShapeError: add: shapes [2,3] and [4] cannot be broadcast
+ * ```
+ * @param a - first shape
+ * @param b - second shape
+ * @param op - the op asking, for the error message
+ */
+export function broadcastShapes(a: Shape, b: Shape, op: string): number[] {
+  const rank = Math.max(a.length, b.length);
+  const out = new Array<number>(rank);
+  for (let i = 0; i < rank; i++) {
+    const da = a[a.length - rank + i] ?? 1;
+    const db = b[b.length - rank + i] ?? 1;
+    if (da !== db && da !== 1 && db !== 1) {
+      throw new ShapeError(op, `shapes ${formatShape(a)} and ${formatShape(b)} cannot be broadcast`, [a, b]);
+    }
+    out[i] = da === 1 ? db : da;
+  }
+  return out;
+}
+
+/**
+ * Strides for reading a tensor of `shape` as if it had the (broadcast) shape `target`:
+ * broadcast dimensions get stride 0, so one element is read again and again.
+ */
+export function broadcastStrides(shape: Shape, target: Shape): number[] {
+  const own = stridesOf(shape);
+  const out = new Array<number>(target.length).fill(0);
+  const offset = target.length - shape.length;
+  for (let i = 0; i < shape.length; i++) out[offset + i] = shape[i] === 1 ? 0 : own[i]!;
+  return out;
+}
+
+/**
+ * The axes along which a gradient of shape `from` must be summed to get back to `to`, the shape
+ * of an input that was broadcast: the leading axes `to` lacks, and those where `to` has 1.
+ */
+export function reducedAxes(from: Shape, to: Shape): number[] {
+  const axes: number[] = [];
+  const offset = from.length - to.length;
+  for (let i = 0; i < from.length; i++) {
+    if (i < offset || (to[i - offset] === 1 && from[i] !== 1)) axes.push(i);
+  }
+  return axes;
+}

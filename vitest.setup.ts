@@ -1,0 +1,3 @@
+import { registerMatchers } from '@nabla/core/testing';
+
+registerMatchers();
