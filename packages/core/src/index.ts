@@ -31,7 +31,7 @@ export {
   type GraphNode,
   type BackwardRule,
 } from './tensor.ts';
-export { add, mul, neg, exp, log, abs, pow, sigmoid, relu, tanh, matmul, transpose, reshape, broadcastTo, sum, max } from './ops.ts';
+export { add, mul, neg, exp, log, abs, pow, sigmoid, softplus, relu, tanh, matmul, transpose, reshape, broadcastTo, sum, max } from './ops.ts';
 export { sub, div, sqrt, square, mean, softmax, logSoftmax } from './composite.ts';
 export { backward, grad, valueAndGrad, setDetectAnomaly, type BackwardOptions, type ValueAndGrad } from './autograd.ts';
 export {

@@ -269,6 +269,33 @@ export function tanh(x: TensorLike): Tensor {
   });
 }
 
+/**
+ * Elementwise softplus log(1 + e^x), whose derivative is σ(x).
+ *
+ * NOTE: a primitive rather than `log(1 + exp(x))` because that composition overflows for
+ * x ≳ 710 and loses all precision for x ≲ −37; it is computed as max(x, 0) + log1p(e^−|x|).
+ * Cross-entropy on logits (log σ(z) = −softplus(−z)) rests on it.
+ * @example
+ * ```ts
+ * softplus(tensor([0])).item(); // 0.6931… (log 2)
+ * ```
+ * @param x - input
+ */
+export function softplus(x: TensorLike): Tensor {
+  const t = unaryArg(x, 'softplus');
+  const out = new Float64Array(t.size);
+  for (let i = 0; i < out.length; i++) {
+    const v = t.data[i]!;
+    out[i] = (v > 0 ? v : 0) + Math.log1p(Math.exp(-Math.abs(v)));
+  }
+  return record(out, t.shape, 'softplus', [t], (g) => {
+    const s = new Float64Array(t.size);
+    sigmoidInto(t.data, s);
+    for (let i = 0; i < s.length; i++) s[i] = s[i]! * g.data[i]!;
+    return [fromRaw(s, t.shape)];
+  });
+}
+
 // ---------------------------------------------------------------------------------------------
 // Linear algebra and shape primitives
 

@@ -222,6 +222,10 @@ export class Tensor {
   sigmoid(): Tensor {
     return ops.sigmoid(this);
   }
+  /** Elementwise log(1 + e^x), computed stably. */
+  softplus(): Tensor {
+    return ops.softplus(this);
+  }
   /** Elementwise max(x, 0). */
   relu(): Tensor {
     return ops.relu(this);

@@ -1,0 +1,272 @@
+/**
+ * One gradcheck property per op: random shapes and values, float64, central differences with
+ * eps = 1e-6, comparing autodiff against finite differences of the same function.
+ *
+ * Tolerance (TOL): |analytic − numeric| ≤ 1e-7 + 1e-6·|numeric|.
+ * Why: the central difference has truncation error ≈ eps²·|f'''|/6 ≈ 1e-13 for our value ranges,
+ * and round-off error ≈ 2·ε_mach·|F| / (2·eps) ≈ 1e-10·|F|, where F is the scalar being
+ * differentiated (the output projected on the random cotangent, |F| ≲ 100 here) — so at most
+ * ~1e-8 absolute, well under atol = 1e-7. rtol = 1e-6 is the usual bound for float64 central
+ * differences at eps = 1e-6 (CONVENTIONS.md). A wrong rule is off by O(|gradient|), i.e. by
+ * orders of magnitude more than these bounds.
+ *
+ * Kinks (relu, abs at 0) are avoided with `avoid: [0]`; max gets distinct values (gaps ≥ 0.1),
+ * so no finite-difference step straddles a kink or a tie.
+ */
+import fc from 'fast-check';
+import { describe, it, expect } from 'vitest';
+import {
+  type Shape,
+  type Tensor,
+  add,
+  broadcastShapes,
+  customOp,
+  div,
+  fromData,
+  logSoftmax,
+  matmul,
+  mul,
+  sizeOf,
+  softmax,
+  sub,
+} from './index.ts';
+import { broadcastPairArb, gradcheckProperty, propertyConfig, shapeArb, tensorArb } from './testing/index.ts';
+
+const TOL = { rtol: 1e-6, atol: 1e-7 };
+
+/** One random shape, as the one-element shape list a unary gradcheck property takes. */
+const unary = (options: Parameters<typeof shapeArb>[0] = {}): fc.Arbitrary<readonly Shape[]> => shapeArb(options).map((s) => [s]);
+
+/** Runs a gradcheck property with the fixed seed of the suite. */
+function check(property: fc.IProperty<[Tensor[]]>, numRuns = 40): void {
+  fc.assert(property, propertyConfig({ numRuns }));
+}
+
+function range(n: number): number[] {
+  return Array.from({ length: n }, (_, i) => i);
+}
+
+/** An axis argument valid for a tensor of this rank: undefined, one axis (maybe negative), or a list. */
+function axisArb(rank: number): fc.Arbitrary<number | number[] | undefined> {
+  const list = fc
+    .subarray(range(rank))
+    .chain((axes) => fc.tuple(...axes.map(() => fc.boolean())).map((negs) => axes.map((a, i) => (negs[i] ? a - rank : a))));
+  if (rank === 0) return fc.oneof(fc.constant(undefined), list);
+  return fc.oneof(fc.constant(undefined), fc.integer({ min: -rank, max: rank - 1 }), list);
+}
+
+/**
+ * A tensor whose values are pairwise at least 0.1 apart (a shuffled ladder with jitter), so the
+ * maximum along any axis is unique and stays unique under a 1e-6 perturbation.
+ */
+function distinctTensorArb(shape: Shape): fc.Arbitrary<Tensor> {
+  const n = sizeOf(shape);
+  return fc
+    .tuple(
+      fc.shuffledSubarray(range(n), { minLength: n, maxLength: n }),
+      fc.array(fc.double({ min: -0.2, max: 0.2, noNaN: true }), { minLength: n, maxLength: n }),
+    )
+    .map(([perm, jitter]) => fromData(Float64Array.from(perm, (p, i) => 0.5 * p - 0.25 * n + jitter[i]!), shape));
+}
+
+describe('gradcheck property: broadcasting binary ops', () => {
+  it('add, over broadcasting shape pairs', () => {
+    check(gradcheckProperty((a, b) => add(a!, b!), broadcastPairArb(), TOL));
+  });
+
+  it('sub, over broadcasting shape pairs', () => {
+    check(gradcheckProperty((a, b) => sub(a!, b!), broadcastPairArb(), TOL));
+  });
+
+  it('mul, over broadcasting shape pairs', () => {
+    check(gradcheckProperty((a, b) => mul(a!, b!), broadcastPairArb(), TOL));
+  });
+
+  it('div, over broadcasting shape pairs (divisor kept away from 0)', () => {
+    // Both operands share one value range, so keep all values in [0.5, 2] or [-2, -0.5].
+    check(gradcheckProperty((a, b) => div(a!, b!), broadcastPairArb(), { ...TOL, min: -2, max: 2, avoid: [0], margin: 0.5 }));
+  });
+
+  it('add, sub, mul, div with a number operand on either side', () => {
+    const f = (x: Tensor): Tensor => add(x, 2.5).add(sub(1.5, x)).add(mul(3, x).mul(-0.5)).add(div(x, 4)).add(div(2, x)).add(sub(x, 0.25));
+    check(gradcheckProperty(f, unary(), { ...TOL, avoid: [0], margin: 0.3 }));
+  });
+});
+
+describe('gradcheck property: elementwise unary ops', () => {
+  it('neg', () => {
+    check(gradcheckProperty((x) => x!.neg(), unary(), TOL));
+  });
+
+  it('exp', () => {
+    check(gradcheckProperty((x) => x!.exp(), unary(), TOL));
+  });
+
+  it('log, on positive inputs', () => {
+    check(gradcheckProperty((x) => x!.log(), unary(), { ...TOL, min: 0.2, max: 5 }));
+  });
+
+  it('sqrt, on positive inputs', () => {
+    check(gradcheckProperty((x) => x!.sqrt(), unary(), { ...TOL, min: 0.2, max: 5 }));
+  });
+
+  it('abs, away from the kink at 0', () => {
+    check(gradcheckProperty((x) => x!.abs(), unary(), { ...TOL, avoid: [0] }));
+  });
+
+  it('relu, away from the kink at 0', () => {
+    check(gradcheckProperty((x) => x!.relu(), unary(), { ...TOL, avoid: [0] }));
+  });
+
+  it('square', () => {
+    check(gradcheckProperty((x) => x!.square(), unary(), TOL));
+  });
+
+  for (const p of [2, 3, 1, 0]) {
+    it(`pow(${p}) on any sign`, () => {
+      check(gradcheckProperty((x) => x!.pow(p), unary(), { ...TOL, avoid: [0], margin: 0.1 }), 25);
+    });
+  }
+
+  for (const p of [-1, -2, 0.5, 1.5, -0.5, 2.7]) {
+    it(`pow(${p}) on positive inputs`, () => {
+      check(gradcheckProperty((x) => x!.pow(p), unary(), { ...TOL, min: 0.3, max: 3 }), 25);
+    });
+  }
+
+  it('sigmoid, on moderate values', () => {
+    check(gradcheckProperty((x) => x!.sigmoid(), unary(), { ...TOL, min: -6, max: 6 }));
+  });
+
+  it('sigmoid, on large |x| (stable branch for negative x)', () => {
+    check(gradcheckProperty((x) => x!.sigmoid(), unary(), { ...TOL, min: -60, max: 60 }));
+  });
+
+  it('tanh', () => {
+    check(gradcheckProperty((x) => x!.tanh(), unary(), { ...TOL, min: -4, max: 4 }));
+  });
+});
+
+describe('gradcheck property: linear algebra and shape ops', () => {
+  it('matmul, random M, K, N', () => {
+    const shapes = fc
+      .tuple(fc.integer({ min: 1, max: 5 }), fc.integer({ min: 1, max: 5 }), fc.integer({ min: 1, max: 5 }))
+      .map(([m, k, n]): readonly Shape[] => [
+        [m, k],
+        [k, n],
+      ]);
+    check(gradcheckProperty((a, b) => matmul(a!, b!), shapes, TOL));
+  });
+
+  it('transpose', () => {
+    check(gradcheckProperty((x) => x!.transpose(), unary({ minRank: 2, maxRank: 2, maxDim: 5 }), TOL));
+  });
+
+  it('reshape, to a reversed shape, a flat shape, and with -1 in any position', () => {
+    const cases = shapeArb({ maxRank: 3 }).chain((s) =>
+      fc.tuple(tensorArb(s), fc.integer({ min: 0, max: Math.max(0, s.length - 1) }), fc.constantFrom('reversed', 'flat', 'inferred')),
+    );
+    fc.assert(
+      fc.property(cases, ([x, at, kind]) => {
+        let target: number[] = [...x.shape].reverse();
+        if (kind === 'flat') target = [x.size];
+        if (kind === 'inferred' && target.length > 0) target[at] = -1;
+        // `.mul(1)` gives the output its own storage: reshape shares its input's buffer, which
+        // trips a gradcheck bug (see the `.fails` case in gradcheck.test.ts).
+        expect((t: Tensor) => t.reshape(target).mul(1)).toPassGradcheck([x], TOL);
+      }),
+      propertyConfig(),
+    );
+  });
+
+  it('broadcastTo, from either shape of a broadcasting pair to their broadcast shape', () => {
+    const cases = broadcastPairArb().chain(([a, b]) => fc.tuple(fc.constant(broadcastShapes(a, b, 'test')), fc.constantFrom(a, b)));
+    fc.assert(
+      fc.property(
+        cases.chain(([target, from]) => fc.tuple(fc.constant(target), tensorArb(from))),
+        ([target, x]) => {
+          expect((t: Tensor) => t.broadcastTo(target)).toPassGradcheck([x], TOL);
+        },
+      ),
+      propertyConfig(),
+    );
+  });
+});
+
+describe('gradcheck property: reductions', () => {
+  const withAxis = shapeArb().chain((s) => fc.tuple(tensorArb(s), axisArb(s.length), fc.boolean()));
+
+  it('sum, over no axis / one axis / a list of axes, keepDims both ways', () => {
+    fc.assert(
+      fc.property(withAxis, ([x, axis, keepDims]) => {
+        expect((t: Tensor) => t.sum(axis, keepDims)).toPassGradcheck([x], TOL);
+      }),
+      propertyConfig(),
+    );
+  });
+
+  it('mean, over no axis / one axis / a list of axes, keepDims both ways', () => {
+    fc.assert(
+      fc.property(withAxis, ([x, axis, keepDims]) => {
+        expect((t: Tensor) => t.mean(axis, keepDims)).toPassGradcheck([x], TOL);
+      }),
+      propertyConfig(),
+    );
+  });
+
+  it('max, over distinct values (no ties), any axes, keepDims both ways', () => {
+    const cases = shapeArb().chain((s) => fc.tuple(distinctTensorArb(s), axisArb(s.length), fc.boolean()));
+    fc.assert(
+      fc.property(cases, ([x, axis, keepDims]) => {
+        expect((t: Tensor) => t.max(axis, keepDims)).toPassGradcheck([x], TOL);
+      }),
+      propertyConfig(),
+    );
+  });
+
+  const withOneAxis = shapeArb({ minRank: 1 }).chain((s) =>
+    fc.tuple(tensorArb(s, { min: -4, max: 4 }), fc.integer({ min: -s.length, max: s.length - 1 })),
+  );
+
+  it('softmax, along a random axis', () => {
+    fc.assert(
+      fc.property(withOneAxis, ([x, axis]) => {
+        expect((t: Tensor) => softmax(t, axis)).toPassGradcheck([x], TOL);
+      }),
+      propertyConfig(),
+    );
+  });
+
+  it('logSoftmax, along a random axis', () => {
+    fc.assert(
+      fc.property(withOneAxis, ([x, axis]) => {
+        expect((t: Tensor) => logSoftmax(t, axis)).toPassGradcheck([x], TOL);
+      }),
+      propertyConfig(),
+    );
+  });
+});
+
+describe('gradcheck property: customOp', () => {
+  // softplus(x) = log(1 + e^x); d/dx = σ(x). The forward deliberately uses other ops than the
+  // backward, so a mistake in either shows up.
+  const softplus = customOp({
+    name: 'softplus',
+    forward: (x) => x!.exp().add(1).log(),
+    backward: (g, { inputs: [x] }) => [g.mul(x!.sigmoid())],
+  });
+  // A two-input op with broadcasting left to the user: f(a, b) = a·b + a (same shapes).
+  const fma = customOp({
+    name: 'mulAddSelf',
+    forward: (a, b) => a!.mul(b!).add(a!),
+    backward: (g, { inputs: [a, b] }) => [g.mul(b!.add(1)), g.mul(a!)],
+  });
+
+  it('a one-input custom op (softplus) inside a larger expression', () => {
+    check(gradcheckProperty((x) => softplus(x!.mul(2)).square(), unary(), TOL));
+  });
+
+  it('a two-input custom op', () => {
+    check(gradcheckProperty((a, b) => fma(a!, b!), shapeArb().map((s) => [s, s]), TOL));
+  });
+});

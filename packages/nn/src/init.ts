@@ -1,0 +1,66 @@
+import { type Rng, type Tensor, createRng, randn, zeros } from '@nabla/core';
+
+/**
+ * Names of the weight initialisers:
+ * - `'normal'`: Nielsen ch. 1, weights and biases N(0, 1);
+ * - `'scaled'`: Nielsen ch. 3, weights N(0, 1/n_in), biases N(0, 1);
+ * - `'he'`: He et al. for relu, weights N(0, 2/n_in), biases 0.
+ */
+export type InitName = 'normal' | 'scaled' | 'he';
+
+/** The initial weight [out, in] and bias [out, 1] of one layer. */
+export interface LayerInit {
+  /** w^l, shape [out, in]. */
+  weight: Tensor;
+  /** b^l, shape [out, 1]. */
+  bias: Tensor;
+}
+
+/**
+ * Draws one layer's initial parameters (with `requiresGrad: true`) from a seeded generator.
+ *
+ * NOTE: Nielsen's code draws all biases first and then all weights; a whole network built with
+ * {@link initNetwork} does the same, so a seed fixes every layer.
+ * @example
+ * ```ts
+ * const { weight, bias } = initLayer(784, 30, 'scaled', createRng(1));
+ * ```
+ * @param inputs - n_in, the layer's fan-in
+ * @param outputs - the number of neurons
+ * @param init - the initialiser's name
+ * @param rng - the generator to draw from
+ */
+export function initLayer(inputs: number, outputs: number, init: InitName, rng: Rng): LayerInit {
+  const bias = init === 'he' ? zeros([outputs, 1], { requiresGrad: true }) : randn([outputs, 1], { rng, requiresGrad: true });
+  const std = init === 'normal' ? 1 : Math.sqrt((init === 'he' ? 2 : 1) / inputs);
+  const weight = randn([outputs, inputs], { rng, std, requiresGrad: true });
+  return { weight, bias };
+}
+
+/**
+ * Initial parameters for every layer of a network of the given sizes.
+ * @example
+ * ```ts
+ * const layers = initNetwork([784, 30, 10], 'normal', 1);
+ * layers[0].weight.shape; // [30, 784]
+ * ```
+ * @param sizes - neurons per layer, input first
+ * @param init - the initialiser's name
+ * @param seed - seed of the generator
+ */
+export function initNetwork(sizes: readonly number[], init: InitName, seed: number): LayerInit[] {
+  const rng = createRng(seed);
+  const out: LayerInit[] = [];
+  for (let l = 1; l < sizes.length; l++) out.push(initLayer(sizes[l - 1]!, sizes[l]!, init, rng));
+  return out;
+}
+
+/**
+ * Checks an initialiser name from user input.
+ * @param name - the name to check
+ * @throws TypeError naming the unknown initialiser
+ */
+export function checkInit(name: string): InitName {
+  if (name === 'normal' || name === 'scaled' || name === 'he') return name;
+  throw new TypeError(`unknown init '${name}'; expected one of normal, scaled, he`);
+}

@@ -1,0 +1,70 @@
+import { Network } from './network.ts';
+import { ModelFormatError } from './io.ts';
+
+/**
+ * Writes a JSON file atomically: to a temporary file beside it, flushed, then renamed over
+ * the target, so a crash or Ctrl+C leaves either the old file or the new one, never half.
+ * @example
+ * ```ts
+ * await writeFileAtomic('model.json', JSON.stringify(net));
+ * ```
+ * @param path - the target file
+ * @param text - the contents
+ */
+export async function writeFileAtomic(path: string, text: string): Promise<void> {
+  // Imported lazily so the browser build of @nabla/nn never touches node:fs.
+  const fs = await import('node:fs/promises');
+  const tmp = `${path}.${process.pid}.${Date.now()}.tmp`;
+  const handle = await fs.open(tmp, 'w');
+  try {
+    await handle.writeFile(text);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  try {
+    await fs.rename(tmp, path);
+  } catch (e) {
+    await fs.rm(tmp, { force: true });
+    throw e;
+  }
+}
+
+/**
+ * Saves a network as JSON (its `toJSON` form), atomically.
+ * @example
+ * ```ts
+ * await saveModel('model.json', net);
+ * ```
+ * @param path - the file to write
+ * @param net - the network
+ */
+export async function saveModel(path: string, net: Network): Promise<void> {
+  await writeFileAtomic(path, JSON.stringify(net.toJSON()));
+}
+
+/**
+ * Loads a network saved by {@link saveModel}, or a NumPy-style `{ weights, biases }` JSON file.
+ * @example
+ * ```ts
+ * const net = await loadModel('model.json');
+ * ```
+ * @param path - the file to read
+ * @throws ModelFormatError naming the file and the bad field; the file system's error when it cannot be read
+ */
+export async function loadModel(path: string): Promise<Network> {
+  const fs = await import('node:fs/promises');
+  const text = await fs.readFile(path, 'utf8');
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (e) {
+    throw new ModelFormatError(path, `not valid JSON (${(e as Error).message})`);
+  }
+  try {
+    return Network.fromJSON(value);
+  } catch (e) {
+    if (e instanceof ModelFormatError) throw new ModelFormatError(`${path}: ${e.field}`, e.message.slice(e.field.length + 2));
+    throw e;
+  }
+}

@@ -1,0 +1,33 @@
+import type { Tensor } from '@nabla/core';
+import { Module } from './module.ts';
+
+/** Anything `Sequential` can chain: a module or a plain function of a tensor. */
+export type Layer = Module | ((x: Tensor) => Tensor);
+
+/**
+ * Chains layers: the output of each is the input of the next. Plain functions (an activation,
+ * a reshape) may stand between modules.
+ *
+ * @example
+ * ```ts
+ * const model = new Sequential(new Dense(2, 8, { activation: 'tanh' }), new Dense(8, 1));
+ * const y = model.forward(X); // X: [2, m] → y: [1, m]
+ * ```
+ */
+export class Sequential extends Module {
+  /** The chained layers, in order. */
+  readonly layers: readonly Layer[];
+
+  /** @param layers - modules or functions, applied in order */
+  constructor(...layers: Layer[]) {
+    super();
+    this.layers = layers;
+  }
+
+  /** Applies every layer in turn. */
+  forward(x: Tensor): Tensor {
+    let a = x;
+    for (const layer of this.layers) a = layer instanceof Module ? layer.forward(a) : layer(a);
+    return a;
+  }
+}
