@@ -1,5 +1,5 @@
 import { AnomalyError, GradError, ShapeError, formatShape } from './errors.ts';
-import { shapesEqual } from './shape.ts';
+import { type Shape, shapesEqual } from './shape.ts';
 import { Tensor, noGrad } from './tensor.ts';
 
 /** Options of `backward()`. */
@@ -51,28 +51,53 @@ export function topologicalOrder(root: Tensor): Tensor[] {
   return order;
 }
 
-function checkFinite(op: string, index: number, g: Tensor): void {
-  const d = g.data;
+function checkFinite(op: string, index: number, shape: Shape, d: Float64Array): void {
   for (let i = 0; i < d.length; i++) {
-    if (!Number.isFinite(d[i]!)) throw new AnomalyError(op, index, g.shape, i, d[i]!);
+    if (!Number.isFinite(d[i]!)) throw new AnomalyError(op, index, shape, i, d[i]!);
   }
 }
 
-function accumulateInto(target: Tensor, g: Tensor): void {
-  if (target.grad === null) {
-    // A private copy: rules may pass the same gradient tensor on to several inputs.
-    target.grad = new Tensor(g.data.slice(), target.shape);
+/**
+ * Runs one node's backward: adds ∂L/∂input_i into each input's gradient buffer (created on
+ * first use by `bufferFor`). Primitives run their table rule; custom ops their tensor VJP,
+ * whose shapes are checked here because user code can get them wrong.
+ */
+export function backwardNode(t: Tensor, g: Float64Array, bufferFor: (input: Tensor) => Float64Array, detect: boolean): void {
+  const node = t.node!;
+  const { op, inputs } = node;
+  if (node.primitive !== undefined) {
+    const k = { x: inputs.map((x) => x.data), shapes: inputs.map((x) => x.shape), out: t.data, outShape: t.shape, attrs: node.attrs as never };
+    for (let i = 0; i < inputs.length; i++) {
+      const input = inputs[i]!;
+      if (!input.requiresGrad) continue;
+      const gi = bufferFor(input);
+      node.primitive.backward(i, g, gi, k);
+      if (detect) checkFinite(op, i, input.shape, gi);
+    }
     return;
   }
-  const acc = target.grad.data;
-  for (let i = 0; i < acc.length; i++) acc[i] = acc[i]! + g.data[i]!;
+  const results = node.backward!(new Tensor(g, t.shape));
+  if (!Array.isArray(results)) throw new GradError(op, `backward must return an array of gradients, got ${typeof results}`);
+  if (results.length !== inputs.length) throw new GradError(op, `backward returned ${results.length} gradients for ${inputs.length} inputs`);
+  for (let i = 0; i < inputs.length; i++) {
+    const input = inputs[i]!;
+    const r = results[i];
+    if (!input.requiresGrad || r === null || r === undefined) continue;
+    if (!(r instanceof Tensor)) throw new GradError(op, `backward returned ${typeof r} for input ${i}; expected a Tensor or null`);
+    if (!shapesEqual(r.shape, input.shape)) {
+      throw new ShapeError(op, `backward returned a gradient of shape ${formatShape(r.shape)} for input ${i} of shape ${formatShape(input.shape)}`, [r.shape, input.shape]);
+    }
+    if (detect) checkFinite(op, i, r.shape, r.data);
+    const gi = bufferFor(input);
+    for (let j = 0; j < gi.length; j++) gi[j] = gi[j]! + r.data[j]!;
+  }
 }
 
 /**
  * Reverse-mode autodiff from `root`: a topological sort, the seed gradient, then one reverse
- * walk in which each op's rule turns its output's gradient into its inputs' gradients, summed
- * where a tensor feeds several ops. Leaves with `requiresGrad` (and tensors that called
- * `retainGrad()`) add the result to `.grad`.
+ * walk in which each op's rule adds its inputs' gradients into one buffer per tensor (so a
+ * tensor used twice gets both contributions). Leaves with `requiresGrad` (and tensors that
+ * called `retainGrad()`) add the result to `.grad`.
  *
  * @example
  * ```ts
@@ -84,49 +109,41 @@ function accumulateInto(target: Tensor, g: Tensor): void {
  * @param seed - ∂L/∂root, required unless `root` has one element (then 1)
  * @param options - `detectAnomaly`
  * @throws GradError when `root` does not require grad or needs a seed; ShapeError when a
- *   seed or a rule's gradient has the wrong shape
+ *   seed or a custom op's gradient has the wrong shape; AnomalyError (with `detectAnomaly`)
  */
 export function backward(root: Tensor, seed?: Tensor, options?: BackwardOptions): void {
+  if (!(root instanceof Tensor)) throw new GradError('backward', `expected a Tensor, got ${typeof root}`);
   if (!root.requiresGrad) {
     throw new GradError('backward', `the tensor (shape ${formatShape(root.shape)}) does not require grad: no input was created with requiresGrad: true, or it was computed inside noGrad`);
   }
   if (seed === undefined && root.size !== 1) {
     throw new GradError('backward', `a seed gradient is required for a tensor of shape ${formatShape(root.shape)}; call backward(seed) with a tensor of that shape, or reduce to a scalar first`);
   }
+  if (seed !== undefined && !(seed instanceof Tensor)) throw new GradError('backward', `the seed must be a Tensor, got ${typeof seed}`);
   if (seed !== undefined && !shapesEqual(seed.shape, root.shape)) {
     throw new ShapeError('backward', `seed shape ${formatShape(seed.shape)} differs from the tensor's shape ${formatShape(root.shape)}`, [seed.shape, root.shape]);
   }
   const detect = options?.detectAnomaly ?? anomalyByDefault;
   const order = topologicalOrder(root);
-  const grads = new Map<Tensor, Tensor>();
-  grads.set(root, seed ?? new Tensor(new Float64Array(root.size).fill(1), root.shape));
+  const grads = new Map<Tensor, Float64Array>();
+  grads.set(root, seed ? seed.data.slice() : new Float64Array(root.size).fill(1));
+  const bufferFor = (input: Tensor): Float64Array => {
+    let b = grads.get(input);
+    if (b === undefined) grads.set(input, (b = new Float64Array(input.size)));
+    return b;
+  };
   noGrad(() => {
     for (let k = order.length - 1; k >= 0; k--) {
       const t = order[k]!;
       const g = grads.get(t);
       if (g === undefined) continue;
       grads.delete(t); // frees intermediate gradients as soon as they are used
-      if (t.node === null || t.retainsGrad) accumulateInto(t, g);
-      if (t.node === null) continue;
-      const { op, inputs } = t.node;
-      const results = t.node.backward(g);
-      if (results.length !== inputs.length) {
-        throw new GradError(op, `backward returned ${results.length} gradients for ${inputs.length} inputs`);
-      }
-      for (let i = 0; i < inputs.length; i++) {
-        const input = inputs[i]!;
-        const r = results[i];
-        if (!input.requiresGrad || r === null || r === undefined) continue;
-        if (!shapesEqual(r.shape, input.shape)) {
-          throw new ShapeError(op, `backward returned a gradient of shape ${formatShape(r.shape)} for input ${i} of shape ${formatShape(input.shape)}`, [r.shape, input.shape]);
-        }
-        if (detect) checkFinite(op, i, r);
-        const prev = grads.get(input);
-        if (prev === undefined) grads.set(input, r);
+      if (t.node !== null) backwardNode(t, g, bufferFor, detect);
+      if (t.node === null || t.retainsGrad) {
+        if (t.grad === null) t.grad = new Tensor(g, t.shape);
         else {
-          const sum = new Float64Array(prev.size);
-          for (let j = 0; j < sum.length; j++) sum[j] = prev.data[j]! + r.data[j]!;
-          grads.set(input, new Tensor(sum, input.shape));
+          const acc = t.grad.data;
+          for (let i = 0; i < acc.length; i++) acc[i] = acc[i]! + g[i]!;
         }
       }
     }

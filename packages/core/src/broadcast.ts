@@ -36,71 +36,64 @@ export function walkRows(
   }
 }
 
-/** Copies `data` of `shape` into a new buffer of the broadcast shape `target`. */
-export function broadcastData(data: Float64Array, shape: Shape, target: Shape): Float64Array {
-  if (shapesEqual(shape, target)) return data.slice();
-  const out = new Float64Array(sizeOf(target));
-  const src = broadcastStrides(shape, target);
-  const dst = stridesOf(target);
-  walkRows(target, [src, dst], (off, n, st) => {
-    const s = st[0]!;
-    let i = off[0]!;
-    let o = off[1]!;
-    for (let j = 0; j < n; j++, i += s) out[o++] = data[i]!;
-  });
-  return out;
-}
-
-/** Sum or max: the two reductions of the engine. */
-export type Reduction = 'sum' | 'max';
-
 /**
- * Reduces `data` of `shape` over `axes`, keeping them as size-1 dimensions in the result's
- * shape (callers drop them for `keepDims: false`).
+ * Adds `src`, of shape `from`, into `dst`, of shape `to`, where `to` broadcasts to `from`:
+ * elements along broadcast axes are summed into one. With `to` equal to `from` it is a plain
+ * elementwise add. This is the rule every broadcasting op's backward shares.
  */
-export function reduceData(data: Float64Array, shape: Shape, axes: readonly number[], kind: Reduction): { data: Float64Array; shape: number[] } {
-  const outShape = shape.map((d, i) => (axes.includes(i) ? 1 : d));
-  const out = new Float64Array(sizeOf(outShape));
-  if (kind === 'max') out.fill(-Infinity);
-  // Reading the input in order while writing through the output's strides (0 on reduced axes)
-  // accumulates each reduced run into its slot.
-  const outStrides = stridesOf(outShape).map((s, i) => (axes.includes(i) ? 0 : s));
-  walkRows(shape, [stridesOf(shape), outStrides], (off, n, st) => {
+export function addReduced(src: Float64Array, from: Shape, dst: Float64Array, to: Shape): void {
+  if (shapesEqual(from, to)) {
+    for (let i = 0; i < dst.length; i++) dst[i] = dst[i]! + src[i]!;
+    return;
+  }
+  walkRows(from, [stridesOf(from), broadcastStrides(to, from)], (off, n, st) => {
     let i = off[0]!;
     let o = off[1]!;
     const os = st[1]!;
-    if (kind === 'sum') {
-      if (os === 0) {
-        let acc = 0;
-        for (let j = 0; j < n; j++) acc += data[i++]!;
-        out[o] = out[o]! + acc;
-      } else {
-        for (let j = 0; j < n; j++, o += os) out[o] = out[o]! + data[i++]!;
-      }
+    if (os === 0) {
+      let acc = 0;
+      for (let j = 0; j < n; j++) acc += src[i++]!;
+      dst[o] = dst[o]! + acc;
     } else {
-      for (let j = 0; j < n; j++, o += os) {
-        const v = data[i++]!;
-        // NaN must win, as in NumPy, or a NaN in the input would be silently dropped.
-        if (v > out[o]! || Number.isNaN(v)) out[o] = v;
-      }
+      for (let j = 0; j < n; j++, o += os) dst[o] = dst[o]! + src[i++]!;
     }
   });
-  return { data: out, shape: outShape };
+}
+
+/** Writes `src` of shape `from` into `dst` of the shape `to` it broadcasts to (NumPy's broadcast_to). */
+export function broadcastInto(src: Float64Array, from: Shape, dst: Float64Array, to: Shape): void {
+  if (shapesEqual(from, to)) {
+    dst.set(src);
+    return;
+  }
+  walkRows(to, [broadcastStrides(from, to), stridesOf(to)], (off, n, st) => {
+    const s = st[0]!;
+    let i = off[0]!;
+    let o = off[1]!;
+    for (let j = 0; j < n; j++, i += s) dst[o++] = src[i]!;
+  });
 }
 
 /**
  * Sums a gradient of shape `from` back to the shape `to` of an input that was broadcast to
- * `from` — the rule every broadcasting op's backward shares (TF.js `Add_grad`, NumPy's
- * `unbroadcast`). Returns `data` itself when nothing was broadcast.
+ * `from` (TF.js `Add_grad`, NumPy's "unbroadcast"). Returns `data` itself when nothing was
+ * broadcast, else a new array.
  *
  * @example
  * ```ts
  * // a bias [30, 1] added to a batch [30, 10]: its gradient sums over the 10 columns (BP3)
  * sumToShape(g, [30, 10], [30, 1]);
  * ```
+ * @param data - the gradient's values
+ * @param from - the broadcast (output) shape
+ * @param to - the input's shape; must broadcast to `from`
  */
 export function sumToShape(data: Float64Array, from: Shape, to: Shape): Float64Array {
   if (shapesEqual(from, to)) return data;
-  const axes = reducedAxes(from, to);
-  return reduceData(data, from, axes, 'sum').data;
+  const out = new Float64Array(sizeOf(to));
+  addReduced(data, from, out, to);
+  return out;
 }
+
+/** The axes summed by {@link sumToShape}; re-exported for callers that reshape around it. */
+export { reducedAxes };

@@ -46,12 +46,18 @@ export function customOp(spec: CustomOpSpec): (...inputs: (Tensor | number)[]) =
   if (typeof backward !== 'function') throw new DTypeError('customOp', `${name}: backward must be a function`);
   return (...args) => {
     const inputs = args.map((a, i) => toTensor(a, name, `input ${i}`));
-    const value = noGrad(() => forward(...inputs));
-    if (!(value instanceof Tensor)) throw new GradError(name, `forward must return a Tensor, got ${typeof value}`);
-    const out: Tensor = record(value.data, value.shape, name, inputs, (g) => {
-      const grads = backward(g, { inputs, output: out });
-      if (!Array.isArray(grads)) throw new GradError(name, `backward must return an array of gradients, got ${typeof grads}`);
-      return grads;
+    const run = (): Tensor => {
+      const value = noGrad(() => forward(...inputs));
+      if (!(value instanceof Tensor)) throw new GradError(name, `forward must return a Tensor, got ${typeof value}`);
+      return value;
+    };
+    const value = run();
+    const out: Tensor = record(value.data, value.shape, {
+      op: name,
+      inputs,
+      attrs: null,
+      backward: (g) => backward(g, { inputs, output: out }),
+      recompute: run,
     });
     return out;
   };

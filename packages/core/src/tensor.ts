@@ -4,6 +4,7 @@ import { type Rng, createRng, defaultRng } from './random.ts';
 import * as ops from './ops.ts';
 import * as composite from './composite.ts';
 import { type BackwardOptions, backward as runBackward } from './autograd.ts';
+import type { Primitive } from './primitives.ts';
 
 /** Element type of a tensor's storage. Gradients and gradient checks are always float64. */
 export type DType = 'float64';
@@ -12,21 +13,25 @@ export type DType = 'float64';
 export type NestedArray = number | readonly NestedArray[];
 
 /**
- * A backward rule: given the gradient of the loss with respect to an op's output, the
- * gradient with respect to each of its inputs, in input order (`null` where an input needs none).
+ * A custom op's backward rule: given the gradient of the loss with respect to the op's output,
+ * the gradient with respect to each of its inputs, in input order (`null` where none is needed).
  */
 export type BackwardRule = (outputGrad: Tensor) => readonly (Tensor | null)[];
 
-/** How a non-leaf tensor was made: the op, its inputs and its local backward rule. */
+/** How a non-leaf tensor was made: the op, its inputs, and how to differentiate it. */
 export interface GraphNode {
   /** The op's name, as shown by `toDot` and in error messages. */
   readonly op: string;
   /** The tensors the op read, in argument order. */
   readonly inputs: readonly Tensor[];
-  /** The op's vector–Jacobian product. */
-  readonly backward: BackwardRule;
-  /** Small op parameters worth showing (axis, exponent), for `toDot`. */
-  readonly attrs?: Readonly<Record<string, unknown>>;
+  /** The op's parameters (axis, exponent, target shape), shown by `toDot`. */
+  readonly attrs: Readonly<Record<string, unknown>> | null;
+  /** For a primitive: its table entry (forward kernel and backward rule). */
+  readonly primitive?: Primitive<never>;
+  /** For a custom op: its user-written vector–Jacobian product. */
+  readonly backward?: BackwardRule;
+  /** For a custom op: recomputes the output (used when a traced tape replays the graph). */
+  readonly recompute?: () => Tensor;
 }
 
 let gradEnabled = true;
@@ -456,20 +461,42 @@ export function assertSameShape(a: Tensor, b: Tensor, op: string): void {
   }
 }
 
+/** Where ops get their output buffers while a tape is being traced (see `trace`). */
+export interface Tracer {
+  /** Allocates a zeroed buffer of `n` float64 values. */
+  allocate(n: number): Float64Array;
+}
+
+let tracer: Tracer | null = null;
+
+/** The tracer in force, or `null` outside `trace`. */
+export function activeTracer(): Tracer | null {
+  return tracer;
+}
+
+/** Runs `fn` with `t` as the tracer: every op records its node, even without requiresGrad. */
+export function withTracer<T>(t: Tracer, fn: () => T): T {
+  const previous = tracer;
+  tracer = t;
+  try {
+    return fn();
+  } finally {
+    tracer = previous;
+  }
+}
+
+/** A zeroed output buffer: from the tracer's allocator while tracing, else a fresh array. */
+export function allocate(n: number): Float64Array {
+  return tracer ? tracer.allocate(n) : new Float64Array(n);
+}
+
 /**
- * Makes the output tensor of an op and, when grad mode is on and an input requires grad,
- * records the node (inputs + backward rule) that `backward()` will walk.
+ * Makes the output tensor of an op. When grad mode is on and an input requires grad, or while
+ * a tape is traced, it records the node that `backward()` (or the tape) will walk.
  */
-export function record(
-  data: Float64Array,
-  shape: Shape,
-  op: string,
-  inputs: readonly Tensor[],
-  backward: BackwardRule,
-  attrs?: Readonly<Record<string, unknown>>,
-): Tensor {
+export function record(data: Float64Array, shape: Shape, node: GraphNode): Tensor {
   let needs = false;
-  if (gradEnabled) for (const t of inputs) if (t.requiresGrad) needs = true;
-  if (!needs) return new Tensor(data, shape);
-  return new Tensor(data, shape, true, attrs ? { op, inputs, backward, attrs } : { op, inputs, backward });
+  if (gradEnabled) for (const t of node.inputs) if (t.requiresGrad) needs = true;
+  if (!needs && tracer === null) return new Tensor(data, shape);
+  return new Tensor(data, shape, needs, node);
 }

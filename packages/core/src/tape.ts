@@ -1,0 +1,134 @@
+import { GradError, formatShape } from './errors.ts';
+import { backwardNode } from './autograd.ts';
+import { Tensor, type Tracer, noGrad, withTracer } from './tensor.ts';
+
+/** Options of {@link trace}. */
+export interface TraceOptions {
+  /**
+   * Where the tape's buffers come from (default: fresh Float64Arrays). Passing an arena in
+   * WebAssembly memory lets matmul run its SIMD kernels on them.
+   */
+  allocate?: (n: number) => Float64Array;
+}
+
+/**
+ * A recorded computation that can be replayed: the graph, its topological order and every
+ * buffer (values and gradients) are built once by {@link trace} and reused by each
+ * `forward()` / `backward()`, so a repeated training step allocates nothing.
+ */
+export interface Tape {
+  /** The traced output (its `data` is rewritten by each `forward()`). */
+  readonly output: Tensor;
+  /**
+   * Recomputes every node in order from the current values of the leaves (write new inputs
+   * into their `data` first). Returns the output's first element, handy for a loss.
+   */
+  forward(): number;
+  /**
+   * Reverse-mode autodiff over the recorded order. Sets (does not add to) `.grad` of every
+   * leaf with `requiresGrad`, whose buffers stay the same across calls.
+   */
+  backward(): void;
+  /** Number of recorded ops. */
+  readonly size: number;
+}
+
+function allOps(root: Tensor): Tensor[] {
+  const order: Tensor[] = [];
+  const visited = new Set<Tensor>([root]);
+  const stack: { t: Tensor; next: number }[] = [{ t: root, next: 0 }];
+  while (stack.length > 0) {
+    const frame = stack[stack.length - 1]!;
+    const inputs = frame.t.node?.inputs ?? [];
+    if (frame.next < inputs.length) {
+      const child = inputs[frame.next++]!;
+      if (!visited.has(child)) {
+        visited.add(child);
+        stack.push({ t: child, next: 0 });
+      }
+      continue;
+    }
+    stack.pop();
+    if (frame.t.node !== null) order.push(frame.t);
+  }
+  return order;
+}
+
+/**
+ * Records `fn` once as a replayable tape. Leaves are the tensors `fn` reads but did not make
+ * (parameters, and input batches whose `data` the caller refills between steps); every op,
+ * including those on tensors without `requiresGrad`, is recorded so replay recomputes them.
+ *
+ * @example
+ * ```ts
+ * const X = zeros([784, 10]);
+ * const Y = zeros([10, 10]);
+ * const tape = trace(() => net.loss(X, Y));
+ * for (const batch of batches) {
+ *   X.data.set(batch.x); Y.data.set(batch.y);
+ *   tape.forward();
+ *   tape.backward();   // fills w.grad for every parameter w
+ *   optimizer.step();
+ * }
+ * ```
+ * @param fn - builds the computation; must return a one-element tensor that requires grad
+ * @param options - `allocate` for the tape's buffers
+ */
+export function trace(fn: () => Tensor, options: TraceOptions = {}): Tape {
+  const allocate = options.allocate ?? ((n: number) => new Float64Array(n));
+  const tracer: Tracer = { allocate };
+  const output = withTracer(tracer, fn);
+  if (!(output instanceof Tensor)) throw new GradError('trace', `the function must return a Tensor, got ${typeof output}`);
+  if (output.size !== 1) throw new GradError('trace', `the function must return a one-element tensor, got shape ${formatShape(output.shape)}`);
+  if (!output.requiresGrad) throw new GradError('trace', 'the output does not require grad: no leaf it depends on has requiresGrad: true');
+
+  const order = allOps(output);
+  // One gradient buffer per tensor on a path to the output, allocated now and reused; leaves
+  // keep theirs as `.grad`.
+  const gradOf = new Map<Tensor, Float64Array>();
+  const gradNodes = order.filter((t) => t.requiresGrad);
+  for (const t of gradNodes) {
+    gradOf.set(t, allocate(t.size));
+    for (const input of t.node!.inputs) {
+      if (!input.requiresGrad || gradOf.has(input)) continue;
+      const buffer = allocate(input.size);
+      gradOf.set(input, buffer);
+    }
+  }
+  const buffers = [...gradOf.values()];
+  const gradTensors = new Map<Tensor, Tensor>();
+  for (const [t, b] of gradOf) if (t.node === null || t.retainsGrad) gradTensors.set(t, new Tensor(b, t.shape));
+  const outGrad = gradOf.get(output)!;
+  const lookup = (input: Tensor): Float64Array => gradOf.get(input)!;
+  const kernelArgs = order.map((t) => {
+    const node = t.node!;
+    return { x: node.inputs.map((x) => x.data), shapes: node.inputs.map((x) => x.shape), out: t.data, outShape: t.shape, attrs: node.attrs as never };
+  });
+
+  return {
+    output,
+    size: order.length,
+    forward(): number {
+      noGrad(() => {
+        for (let k = 0; k < order.length; k++) {
+          const node = order[k]!.node!;
+          if (node.primitive !== undefined) node.primitive.forward(kernelArgs[k]!);
+          else order[k]!.data.set(node.recompute!().data);
+        }
+      });
+      return output.data[0]!;
+    },
+    backward(): void {
+      for (const b of buffers) b.fill(0);
+      outGrad[0] = 1;
+      noGrad(() => {
+        for (let k = gradNodes.length - 1; k >= 0; k--) {
+          const t = gradNodes[k]!;
+          backwardNode(t, gradOf.get(t)!, lookup, false);
+        }
+      });
+      // Re-attached every time: an eager backward() in between may have replaced `.grad`.
+      for (const [t, g] of gradTensors) t.grad = g;
+    },
+  };
+}
