@@ -14,11 +14,17 @@ import type { Cost } from './costs.ts';
 
 /** What the δ equations need of a network. */
 export interface BackpropNetwork {
+  /** Neurons per layer, input first. */
   readonly sizes: readonly number[];
+  /** w^l for l = 1 … L, each [sizes[l], sizes[l−1]] (only `.data` is read). */
   readonly weights: readonly Tensor[];
+  /** b^l for l = 1 … L, each [sizes[l], 1]. */
   readonly biases: readonly Tensor[];
+  /** σ of the hidden layers (its raw forms: `value`, `backward`). */
   readonly activation: Activation;
+  /** σ of the output layer. */
   readonly outputActivation: Activation;
+  /** The cost C (its raw forms: `value`, `outputDelta` for BP1). */
   readonly cost: Cost;
 }
 

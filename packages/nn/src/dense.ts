@@ -34,6 +34,7 @@ export class Dense extends Module {
   readonly activation: Activation;
 
   /**
+   * Creates the layer, drawing its parameters from the initialiser unless `params` are given.
    * @param inputs - n_in, rows of X
    * @param outputs - neurons of the layer
    * @param options - `activation`, `init`, `seed`, `params`

@@ -11,6 +11,7 @@
  * const byEquations = backprop(net, X, Y); // the same numbers, by BP1–BP4
  * ```
  * @packageDocumentation
+ * @module @nabla/nn
  */
 export { Module } from './module.ts';
 export { Dense, type DenseOptions } from './dense.ts';

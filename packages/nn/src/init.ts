@@ -57,6 +57,11 @@ export function initNetwork(sizes: readonly number[], init: InitName, seed: numb
 
 /**
  * Checks an initialiser name from user input.
+ * @example
+ * ```ts
+ * checkInit('he');      // 'he'
+ * checkInit('xavier');  // TypeError: unknown init 'xavier'; expected one of normal, scaled, he
+ * ```
  * @param name - the name to check
  * @throws TypeError naming the unknown initialiser
  */

@@ -35,10 +35,12 @@ export interface NetworkJSON {
  * ```
  */
 export class ModelFormatError extends Error {
+  /** The class name, `'ModelFormatError'`, so `e.name` identifies the error after serialisation too. */
   override readonly name = 'ModelFormatError';
   /** Path of the offending field. */
   readonly field: string;
   /**
+   * Builds the message `${field}: ${problem}`.
    * @param field - path of the offending field, e.g. `biases[1]`
    * @param problem - what is wrong with it
    */
@@ -50,10 +52,15 @@ export class ModelFormatError extends Error {
 
 /** The network parameters and settings read from a saved form. */
 export interface ParsedNetwork {
+  /** Neurons per layer, input first (inferred from the weights for a NumPy-style file). */
   sizes: number[];
+  /** σ of the hidden layers. */
   activation: ActivationName;
+  /** σ of the output layer, when the file names one. */
   outputActivation?: ActivationName;
+  /** The cost C. */
   cost: CostName;
+  /** Weight [out, in] and bias [out, 1] of each layer, with `requiresGrad`. */
   params: LayerInit[];
 }
 
@@ -162,11 +169,26 @@ function toNested(t: Tensor): number[][] {
 
 /** The fields of a network that its saved form needs. */
 export interface SerializableNetwork {
+  /** Neurons per layer, input first. */
   readonly sizes: readonly number[];
-  readonly activation: { readonly name: ActivationName };
-  readonly outputActivation: { readonly name: ActivationName };
-  readonly cost: { readonly name: CostName };
+  /** σ of the hidden layers. */
+  readonly activation: {
+    /** The activation's name, as saved. */
+    readonly name: ActivationName;
+  };
+  /** σ of the output layer. */
+  readonly outputActivation: {
+    /** The activation's name, as saved. */
+    readonly name: ActivationName;
+  };
+  /** The cost C. */
+  readonly cost: {
+    /** The cost's name, as saved. */
+    readonly name: CostName;
+  };
+  /** w^l for each layer, shape [out, in]. */
   readonly weights: Tensor[];
+  /** b^l for each layer, shape [out, 1]. */
   readonly biases: Tensor[];
 }
 
@@ -186,6 +208,9 @@ export function networkToJSON(net: SerializableNetwork): NetworkJSON {
     weights: net.weights.map(toNested),
     biases: net.biases.map(toNested),
   };
-  if (net.outputActivation.name !== net.activation.name) json.outputActivation = net.outputActivation.name;
+  // Also written when it equals `activation` but the loader would pick another (softmax for
+  // logLikelihood), so that fromJSON rebuilds the same network.
+  const loaderDefault = net.cost.name === 'logLikelihood' ? 'softmax' : net.activation.name;
+  if (net.outputActivation.name !== net.activation.name || net.outputActivation.name !== loaderDefault) json.outputActivation = net.outputActivation.name;
   return json;
 }

@@ -160,7 +160,12 @@ export class Network extends Module {
   }
 
   /** Weights with L2 regularisation, biases without, as optimizers take them. */
-  paramGroups(): { params: Tensor[]; l2: boolean }[] {
+  paramGroups(): {
+    /** The tensors of the group. */
+    params: Tensor[];
+    /** Whether L2 regularisation applies to them. */
+    l2: boolean;
+  }[] {
     return [
       { params: this.weights, l2: true },
       { params: this.biases, l2: false },

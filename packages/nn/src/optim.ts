@@ -67,6 +67,7 @@ export class SGD implements Optimizer {
   private readonly decay: number;
 
   /**
+   * Creates the optimizer over the given parameters.
    * @param params - tensors (L2 applies to all) or groups with their own `l2` flag
    * @param options - `eta`, `momentum`, `lambda`, `n`
    */
@@ -132,6 +133,7 @@ export class Adam implements Optimizer {
   private t = 0;
 
   /**
+   * Creates the optimizer over the given parameters (moments start at 0).
    * @param params - tensors or groups with their own `l2` flag
    * @param options - `eta`, `beta1`, `beta2`, `epsilon`, `lambda`, `n`
    */

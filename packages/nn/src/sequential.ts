@@ -18,7 +18,10 @@ export class Sequential extends Module {
   /** The chained layers, in order. */
   readonly layers: readonly Layer[];
 
-  /** @param layers - modules or functions, applied in order */
+  /**
+   * Chains the given layers.
+   * @param layers - modules or functions, applied in order
+   */
   constructor(...layers: Layer[]) {
     super();
     this.layers = layers;
