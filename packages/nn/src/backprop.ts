@@ -161,7 +161,7 @@ export function backprop(net: BackpropNetwork, X: Tensor, Y: Tensor): BackpropRe
     deltas: deltas.map((d, l) => fromData(d, shapeOf(l + 1))),
     zs: zs.map((z, l) => fromData(z, shapeOf(l + 1))),
     activations: as.map((a, l) => fromData(l === 0 ? a.slice() : a, shapeOf(l))),
-    cost: net.cost.value(as[L]!, Y.data, m),
+    cost: net.cost.value(as[L]!, Y.data, m, { z: zs[L - 1]!, activation: act(L), rows: sizes[L]! }),
   };
 }
 

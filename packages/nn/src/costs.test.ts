@@ -174,22 +174,19 @@ describe('stability at saturation', () => {
     expect(leaf.grad!).toBeAllclose([[1], [-1]], { rtol: 1e-15 });
   });
 
-  // BUG (reported): `value(a, y)` sees only a = σ(z) (or softmax(z)), so it cannot be stable:
-  // ln(1 − σ(z)) is ln 0 = −∞ once σ(z) rounds to 1, and has only a few correct digits when
-  // σ(z) is merely close to 1 (z = 30: 1 − σ(z) ≈ 9e-14 carries ~1e-3 relative error).
-  // backprop reports this value as its `cost`. Fix: give `value` z and the activation, as
-  // `loss` and `outputDelta` have, and use softplus / log-sum-exp on z there.
-  it.fails('crossEntropy.value is finite and accurate near saturation (fails: computed from a alone)', () => {
+  // From a = σ(z) alone, ln(1 − σ(z)) is ln 0 = −∞ once σ(z) rounds to 1 and has few correct
+  // digits when it is merely close (z = 30); given z, the costs use softplus / log-sum-exp.
+  it('crossEntropy.value is finite and accurate near saturation, given the logits', () => {
     for (const zi of [30, 800]) {
       const a = new Float64Array([1 / (1 + Math.exp(-zi))]);
       const exact = 0.5 * Math.log1p(Math.exp(-zi)) + 0.5 * (zi + Math.log1p(Math.exp(-zi))); // y·softplus(−z) + (1 − y)·softplus(z)
-      expect(crossEntropy.value(a, new Float64Array([0.5]), 1)).toBeCloseTo(exact, 10);
+      expect(crossEntropy.value(a, new Float64Array([0.5]), 1, { z: new Float64Array([zi]), activation: sigmoid, rows: 1 })).toBeCloseTo(exact, 10);
     }
   });
 
-  it.fails('logLikelihood.value is finite when softmax underflows (fails: computed from a alone)', () => {
+  it('logLikelihood.value is finite when softmax underflows, given the logits', () => {
     const a = rawValue(softmax, tensor([[800], [0]]));
-    expect(logLikelihood.value(a, new Float64Array([0, 1]), 1)).toBeCloseTo(800, 10);
+    expect(logLikelihood.value(a, new Float64Array([0, 1]), 1, { z: new Float64Array([800, 0]), activation: softmax, rows: 2 })).toBeCloseTo(800, 10);
   });
 });
 

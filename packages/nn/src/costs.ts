@@ -4,6 +4,16 @@ import type { Activation } from './activations.ts';
 /** Names of the built-in costs, as stored in saved models. */
 export type CostName = 'quadratic' | 'crossEntropy' | 'logLikelihood';
 
+/** The output layer's weighted input, for costs that are computed stably from it. */
+export interface Logits {
+  /** z^L, `rows × cols`. */
+  readonly z: Float64Array;
+  /** σ of the output layer. */
+  readonly activation: Activation;
+  /** Neurons of the output layer. */
+  readonly rows: number;
+}
+
 /**
  * A cost function C over a mini-batch of m examples (columns), averaged over the examples, in
  * two forms: `loss` builds autodiff ops; `gradA` and `outputDelta` are the raw forms BP1 needs.
@@ -16,8 +26,12 @@ export interface Cost {
    * may use `z` directly where that is the numerically stable route.
    */
   loss(z: Tensor, a: Tensor, y: Tensor, activation: Activation): Tensor;
-  /** C's value from raw matrices `a` and `y` of `rows × cols` (cols = m). */
-  value(a: Float64Array, y: Float64Array, cols: number): number;
+  /**
+   * C's value from raw matrices `a` and `y` (cols = m). Given the output layer's `z` too,
+   * costs with a stable route from the logits take it (cross-entropy with sigmoid,
+   * log-likelihood with softmax), as `loss` does.
+   */
+  value(a: Float64Array, y: Float64Array, cols: number, logits?: Logits): number;
   /** ∇_a C (raw), already divided by m. */
   gradA(a: Float64Array, y: Float64Array, out: Float64Array, cols: number): void;
   /**
@@ -53,6 +67,11 @@ export const quadratic: Cost = {
   },
 };
 
+/** log(1 + e^x) without overflow or loss of precision. */
+function softplus(x: number): number {
+  return (x > 0 ? x : 0) + Math.log1p(Math.exp(-Math.abs(x)));
+}
+
 function binaryEntropyTerm(a: number, y: number): number {
   // 0·log 0 = 0 by continuity, so an exact 0/1 output with the matching label costs nothing.
   const p = y === 0 ? 0 : y * Math.log(a);
@@ -81,8 +100,14 @@ export const crossEntropy: Cost = {
     }
     return y.mul(a.log()).add(y.neg().add(1).mul(a.neg().add(1).log())).sum().mul(-1 / m);
   },
-  value: (a, y, cols) => {
+  value: (a, y, cols, logits) => {
     let s = 0;
+    if (logits?.activation.name === 'sigmoid') {
+      // y·softplus(−z) + (1 − y)·softplus(z): finite and exact where σ(z) rounds to 0 or 1.
+      const z = logits.z;
+      for (let i = 0; i < a.length; i++) s += y[i]! * softplus(-z[i]!) + (1 - y[i]!) * softplus(z[i]!);
+      return s / cols;
+    }
     for (let i = 0; i < a.length; i++) s += binaryEntropyTerm(a[i]!, y[i]!);
     return s / cols;
   },
@@ -118,8 +143,21 @@ export const logLikelihood: Cost = {
     const logA = activation.name === 'softmax' ? logSoftmax(z, 0) : a.log();
     return y.mul(logA).sum().mul(-1 / m);
   },
-  value: (a, y, cols) => {
+  value: (a, y, cols, logits) => {
     let s = 0;
+    if (logits?.activation.name === 'softmax') {
+      // −Σ y ln softmax(z) with ln softmax(z)_i = z_i − max − ln Σ_k e^{z_k − max}: no underflow.
+      const { z, rows } = logits;
+      for (let j = 0; j < cols; j++) {
+        let m = -Infinity;
+        for (let i = 0; i < rows; i++) m = Math.max(m, z[i * cols + j]!);
+        let e = 0;
+        for (let i = 0; i < rows; i++) e += Math.exp(z[i * cols + j]! - m);
+        const lse = m + Math.log(e);
+        for (let i = 0; i < rows; i++) if (y[i * cols + j]! !== 0) s -= y[i * cols + j]! * (z[i * cols + j]! - lse);
+      }
+      return s / cols;
+    }
     for (let i = 0; i < a.length; i++) if (y[i]! !== 0) s -= y[i]! * Math.log(a[i]!);
     return s / cols;
   },

@@ -67,27 +67,17 @@ describe('initNetwork and seeds', () => {
     expect(new Network([5, 4, 3], { seed: 7, init: 'scaled' }).weights[1]).toBeAllclose(a[1]!.weight, { rtol: 0 });
   });
 
-  it('draws layer by layer from one generator (bias then weight of each layer)', () => {
+  it('draws all biases first and then all weights, in Nielsen’s order', () => {
     const rng = createRng(11);
     const layers = initNetwork([3, 4, 2], 'normal', 11);
     const b1 = randn([4, 1], { rng });
+    const b2 = randn([2, 1], { rng });
     const w1 = randn([4, 3], { rng });
-    const b2 = randn([2, 1], { rng });
+    const w2 = randn([2, 4], { rng });
     expect(layers[0]!.bias).toBeAllclose(b1, { rtol: 0 });
+    expect(layers[1]!.bias).toBeAllclose(b2, { rtol: 0 });
     expect(layers[0]!.weight).toBeAllclose(w1, { rtol: 0 });
-    expect(layers[1]!.bias).toBeAllclose(b2, { rtol: 0 });
-  });
-
-  // DOC MISMATCH (reported): initLayer's NOTE says Nielsen draws all biases first and then all
-  // weights "and a whole network built with initNetwork does the same"; it draws layer by layer
-  // (test above). Either the NOTE or initNetwork should change; this test states the NOTE.
-  it.fails('draws all biases first and then all weights, as the NOTE on initLayer says (fails: it does not)', () => {
-    const rng = createRng(11);
-    const layers = initNetwork([3, 4, 2], 'normal', 11);
-    const b1 = randn([4, 1], { rng });
-    const b2 = randn([2, 1], { rng });
-    expect(layers[0]!.bias).toBeAllclose(b1, { rtol: 0 });
-    expect(layers[1]!.bias).toBeAllclose(b2, { rtol: 0 });
+    expect(layers[1]!.weight).toBeAllclose(w2, { rtol: 0 });
   });
 
   it('checkInit accepts the three names and rejects others', () => {

@@ -17,10 +17,8 @@ export interface LayerInit {
 }
 
 /**
- * Draws one layer's initial parameters (with `requiresGrad: true`) from a seeded generator.
- *
- * NOTE: Nielsen's code draws all biases first and then all weights; a whole network built with
- * {@link initNetwork} does the same, so a seed fixes every layer.
+ * Draws one layer's initial parameters (with `requiresGrad: true`) from a seeded generator:
+ * its bias, then its weight.
  * @example
  * ```ts
  * const { weight, bias } = initLayer(784, 30, 'scaled', createRng(1));
@@ -32,13 +30,19 @@ export interface LayerInit {
  */
 export function initLayer(inputs: number, outputs: number, init: InitName, rng: Rng): LayerInit {
   const bias = init === 'he' ? zeros([outputs, 1], { requiresGrad: true }) : randn([outputs, 1], { rng, requiresGrad: true });
+  return { weight: drawWeight(inputs, outputs, init, rng), bias };
+}
+
+function drawWeight(inputs: number, outputs: number, init: InitName, rng: Rng): Tensor {
   const std = init === 'normal' ? 1 : Math.sqrt((init === 'he' ? 2 : 1) / inputs);
-  const weight = randn([outputs, inputs], { rng, std, requiresGrad: true });
-  return { weight, bias };
+  return randn([outputs, inputs], { rng, std, requiresGrad: true });
 }
 
 /**
  * Initial parameters for every layer of a network of the given sizes.
+ *
+ * NOTE: as in Nielsen's `Network.__init__`, all biases are drawn first and then all weights,
+ * so a seed fixes every layer the way his code orders its draws.
  * @example
  * ```ts
  * const layers = initNetwork([784, 30, 10], 'normal', 1);
@@ -50,9 +54,9 @@ export function initLayer(inputs: number, outputs: number, init: InitName, rng: 
  */
 export function initNetwork(sizes: readonly number[], init: InitName, seed: number): LayerInit[] {
   const rng = createRng(seed);
-  const out: LayerInit[] = [];
-  for (let l = 1; l < sizes.length; l++) out.push(initLayer(sizes[l - 1]!, sizes[l]!, init, rng));
-  return out;
+  // Nielsen's order: every bias vector first, then every weight matrix.
+  const biases = sizes.slice(1).map((n) => (init === 'he' ? zeros([n, 1], { requiresGrad: true }) : randn([n, 1], { rng, requiresGrad: true })));
+  return biases.map((bias, l) => ({ bias, weight: drawWeight(sizes[l]!, sizes[l + 1]!, init, rng) }));
 }
 
 /**

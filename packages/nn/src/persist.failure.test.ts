@@ -58,7 +58,7 @@ describe('saveModel when the write fails midway', () => {
   // write or sync fails, the half-written `model.json.<pid>.<time>.tmp` stays beside the target.
   // Fix: wrap the write/sync/close in try/catch that does `fs.rm(tmp, { force: true })` before
   // rethrowing. Drop `.fails` then.
-  it.fails('leaves no temp file behind (fails: the half-written temp file stays)', async () => {
+  it('leaves no temp file behind', async () => {
     const path = join(dir, 'model.json');
     writeFileSync(path, '{}');
     failWrite.on = true;

@@ -15,16 +15,17 @@ export async function writeFileAtomic(path: string, text: string): Promise<void>
   // Imported lazily so the browser build of @nabla/nn never touches node:fs.
   const fs = await import('node:fs/promises');
   const tmp = `${path}.${process.pid}.${Date.now()}.tmp`;
-  const handle = await fs.open(tmp, 'w');
   try {
-    await handle.writeFile(text);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  try {
+    const handle = await fs.open(tmp, 'w');
+    try {
+      await handle.writeFile(text);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
     await fs.rename(tmp, path);
   } catch (e) {
+    // Whatever failed, the target is untouched; leave no half-written temp file beside it.
     await fs.rm(tmp, { force: true });
     throw e;
   }
