@@ -15,7 +15,7 @@ function escape(s: string): string {
 
 function formatValues(t: Tensor, limit: number): string {
   if (t.size === 0 || t.size > limit) return '';
-  return ` | data ${Array.from(t.data, (v) => Number(v.toPrecision(4))).join(' ')}`;
+  return ` | data ${escape(Array.from(t.data, (v) => Number(v.toPrecision(4))).join(' '))}`;
 }
 
 /**
@@ -50,10 +50,11 @@ export function toDot(t: Tensor, options: DotOptions = {}): string {
   while (stack.length > 0) {
     const x = stack.pop()!;
     const xid = id(x);
-    const label = x.name ?? (x.node ? x.node.op : 'leaf');
+    // Unnamed leaves without requiresGrad are constants (−y, 1/2m); say so rather than 'leaf'.
+    const label = x.name ?? (x.node ? x.node.op : x.requiresGrad ? 'leaf' : 'const');
     const grad = x.grad ? ` | grad ${formatShape(x.grad.shape)}` : '';
     const flag = x.requiresGrad && x.node === null ? ' | requiresGrad' : '';
-    lines.push(`  ${xid} [shape=record, label="{ ${escape(label)} | ${formatShape(x.shape)}${flag}${grad}${escape(formatValues(x, showValues))} }"];`);
+    lines.push(`  ${xid} [shape=record, label="{ ${escape(label)} | ${formatShape(x.shape)}${flag}${grad}${formatValues(x, showValues)} }"];`);
     if (x.node === null) continue;
     const attrs = x.node.attrs ? ` ${JSON.stringify(x.node.attrs)}` : '';
     lines.push(`  ${xid}_op [shape=ellipse, label="${escape(x.node.op + attrs)}"];`);

@@ -17,12 +17,14 @@ export function formatShape(shape: Shape): string {
  * ```
  */
 export class ShapeError extends RangeError {
+  /** The class name, `'ShapeError'`, so `e.name` identifies the error after serialisation too. */
   override readonly name = 'ShapeError';
   /** The op that rejected its arguments. */
   readonly op: string;
   /** The shapes it was given, in argument order. */
   readonly shapes: readonly Shape[];
   /**
+   * Builds the message `${op}: ${problem}`.
    * @param op - the op that rejected its arguments
    * @param problem - what is wrong, with the values (shapes are usually part of it)
    * @param shapes - the offending shapes, kept for programs that inspect the error
@@ -44,10 +46,12 @@ export class ShapeError extends RangeError {
  * ```
  */
 export class DTypeError extends TypeError {
+  /** The class name, `'DTypeError'`, so `e.name` identifies the error after serialisation too. */
   override readonly name = 'DTypeError';
   /** The op that rejected its argument. */
   readonly op: string;
   /**
+   * Builds the message `${op}: ${problem}`.
    * @param op - the op that rejected its argument
    * @param problem - what is wrong, quoting the value or its type
    */
@@ -67,8 +71,10 @@ export class DTypeError extends TypeError {
  * ```
  */
 export class GradError extends Error {
+  /** The class name, `'GradError'`, so `e.name` identifies the error after serialisation too. */
   override readonly name = 'GradError';
   /**
+   * Builds the message `${op}: ${problem}`.
    * @param op - where it happened (`backward`, `grad`, a custom op's name)
    * @param problem - what is wrong
    */
@@ -89,6 +95,7 @@ export class GradError extends Error {
  * ```
  */
 export class AnomalyError extends Error {
+  /** The class name, `'AnomalyError'`, so `e.name` identifies the error after serialisation too. */
   override readonly name = 'AnomalyError';
   /** The op whose backward rule produced the bad value. */
   readonly op: string;
@@ -99,6 +106,7 @@ export class AnomalyError extends Error {
   /** The value found there (NaN, Infinity or -Infinity). */
   readonly value: number;
   /**
+   * Builds the message naming the op, the input, the gradient's shape and the element.
    * @param op - the op whose backward produced the value
    * @param inputIndex - the input whose gradient holds it
    * @param shape - that gradient's shape

@@ -130,12 +130,23 @@ export function gradcheck(f: (...inputs: Tensor[]) => Tensor, inputs: readonly T
   return { ok, maxAbsError, maxRelError, worst, checked };
 }
 
-/** Thrown by {@link assertGradcheck}; carries the full report. */
+/**
+ * Thrown by {@link assertGradcheck}; carries the full report.
+ * @example
+ * ```ts
+ * try { assertGradcheck(f, inputs); }
+ * catch (e) { if (e instanceof GradcheckError) console.log(e.report.worst); }
+ * ```
+ */
 export class GradcheckError extends Error {
+  /** The class name, `'GradcheckError'`, so `e.name` identifies the error after serialisation too. */
   override readonly name = 'GradcheckError';
   /** The report of the failed check. */
   readonly report: GradcheckReport;
-  /** @param report - the failed check's report */
+  /**
+   * Builds the message from the report's worst element.
+   * @param report - the failed check's report
+   */
   constructor(report: GradcheckReport) {
     super(`gradcheck failed: ${describeWorst(report)}`);
     this.report = report;

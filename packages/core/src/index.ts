@@ -12,6 +12,7 @@
  * console.log(a.grad?.item(), b.grad?.item()); // 2, 8
  * ```
  * @packageDocumentation
+ * @module @nabla/core
  */
 export {
   Tensor,

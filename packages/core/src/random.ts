@@ -23,6 +23,10 @@ export interface Rng {
 
 /**
  * Creates a seeded generator; equal seeds give equal streams on every platform.
+ * @example
+ * ```ts
+ * const order = createRng(1).shuffle([0, 1, 2, 3, 4]); // the same order on every run
+ * ```
  * @param seed - any integer (it is mixed, so 0, 1, 2 give unrelated streams)
  */
 export function createRng(seed: number): Rng {
@@ -66,6 +70,11 @@ let globalRng = createRng(0);
 
 /**
  * Reseeds the generator used when no seed is passed (`randn(shape)` without `{ seed }`).
+ * @example
+ * ```ts
+ * manualSeed(42);
+ * const w = randn([3, 2]); // the same values after every manualSeed(42)
+ * ```
  * @param seed - the new seed
  */
 export function manualSeed(seed: number): void {

@@ -3,7 +3,15 @@ import { ShapeError, formatShape } from './errors.ts';
 /** A tensor's dimensions, outermost first; `[]` is a scalar (0-d) tensor. */
 export type Shape = readonly number[];
 
-/** Number of elements of a shape (1 for a scalar). */
+/**
+ * Number of elements of a shape (1 for a scalar).
+ * @example
+ * ```ts
+ * sizeOf([30, 784]); // 23520
+ * sizeOf([]);        // 1
+ * ```
+ * @param shape - the dimensions
+ */
 export function sizeOf(shape: Shape): number {
   let n = 1;
   for (const d of shape) n *= d;

@@ -36,7 +36,14 @@ export interface GraphNode {
 
 let gradEnabled = true;
 
-/** True unless inside `noGrad`: ops record the graph only when this is on. */
+/**
+ * True unless inside `noGrad`: ops record the graph only when this is on.
+ * @example
+ * ```ts
+ * isGradEnabled();                 // true
+ * noGrad(() => isGradEnabled());   // false
+ * ```
+ */
 export function isGradEnabled(): boolean {
   return gradEnabled;
 }

@@ -4,6 +4,7 @@ import { type Cost, type CostName, getCost } from './costs.ts';
 import { Dense } from './dense.ts';
 import { type InitName, type LayerInit, initNetwork } from './init.ts';
 import { Module } from './module.ts';
+import type { ParamGroup } from './optim.ts';
 import { type NetworkJSON, networkToJSON, parseNetworkJSON } from './io.ts';
 
 /** Options of {@link Network}. */
@@ -160,12 +161,7 @@ export class Network extends Module {
   }
 
   /** Weights with L2 regularisation, biases without, as optimizers take them. */
-  paramGroups(): {
-    /** The tensors of the group. */
-    params: Tensor[];
-    /** Whether L2 regularisation applies to them. */
-    l2: boolean;
-  }[] {
+  paramGroups(): ParamGroup[] {
     return [
       { params: this.weights, l2: true },
       { params: this.biases, l2: false },

@@ -8,7 +8,18 @@
  * ```
  * @param overrides - any fast-check parameters to change
  */
-export function propertyConfig<T extends object>(overrides: T = {} as T): { seed: number; numRuns: number; verbose: number; endOnFailure: boolean } & T {
+export function propertyConfig<T extends object>(
+  overrides: T = {} as T,
+): {
+  /** fast-check's seed: `FC_SEED`, else a fixed one. */
+  seed: number;
+  /** Runs per property: `FC_NUM_RUNS`, else 40. */
+  numRuns: number;
+  /** 1: the counterexample and its shrink path appear in the failure message. */
+  verbose: number;
+  /** false: keep shrinking after the first failure, to report the smallest input. */
+  endOnFailure: boolean;
+} & T {
   const env = typeof process !== 'undefined' ? process.env : {};
   const seed = env['FC_SEED'] !== undefined ? Number(env['FC_SEED']) : 20261124;
   const numRuns = env['FC_NUM_RUNS'] !== undefined ? Number(env['FC_NUM_RUNS']) : 40;

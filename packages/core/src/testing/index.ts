@@ -9,6 +9,7 @@
  * fc.assert(gradcheckProperty((a, b) => a.mul(b).sum(), broadcastPairArb()), { seed: 1 });
  * ```
  * @packageDocumentation
+ * @module @nabla/core/testing
  */
 export { shapeArb, tensorArb, broadcastPairArb, type ShapeArbOptions, type TensorArbOptions } from './arbitraries.ts';
 export { gradcheckProperty, type GradcheckPropertyOptions } from './property.ts';

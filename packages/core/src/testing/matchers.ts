@@ -34,6 +34,14 @@ function flatten(v: Values): { shape: number[]; data: number[] } {
 /**
  * Compares two arrays of numbers (tensors, typed arrays or nested arrays) elementwise; returns
  * `null` when close, else a message naming the worst element.
+ * @example
+ * ```ts
+ * allcloseMismatch([1, 2], [1, 2 + 1e-12]);  // null
+ * allcloseMismatch([1, 2], [1, 3]);          // 'element 1 differs: 2 vs expected 3 (rtol 1e-7, atol 0)'
+ * ```
+ * @param actual - the values computed
+ * @param expected - the values wanted
+ * @param options - `rtol` (default 1e-7) and `atol` (default 0)
  */
 export function allcloseMismatch(actual: Values, expected: Values, options: AllcloseOptions = {}): string | null {
   const { rtol = 1e-7, atol = 0 } = options;
