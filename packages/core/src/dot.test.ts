@@ -76,6 +76,8 @@ describe('toDot', () => {
     expect(dot).toContain('rankdir=TB;');
     expect(dot).toContain('data 1.5 2');
     expect(dot).toContain('data 3 4');
+    // values are a record field of their own, not an escaped '|' inside the shape field
+    expect(dot).toMatch(/\| \[2\] \| data 3 4 \}/);
     expect(dot).toContain('say \\"hi\\"');
     expect(toDot(t.mul(2))).not.toContain('data');
   });

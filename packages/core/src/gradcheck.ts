@@ -88,6 +88,14 @@ export function gradcheck(f: (...inputs: Tensor[]) => Tensor, inputs: readonly T
     return s;
   };
   if (out.requiresGrad) backward(out, new Tensor(cotangent.slice(), out.shape));
+  const measure = (x: Float64Array, i: number, value: number): number => {
+    x[i] = value;
+    const y = f(...leaves);
+    if (y.size !== out.size) {
+      throw new GradError('gradcheck', `f returned shape ${formatShape(y.shape)} after a perturbation, ${formatShape(out.shape)} before`);
+    }
+    return project(y);
+  };
 
   let maxAbsError = 0;
   let maxRelError = 0;
@@ -102,14 +110,12 @@ export function gradcheck(f: (...inputs: Tensor[]) => Tensor, inputs: readonly T
       for (let i = 0; i < leaf.size; i++) {
         const orig = x[i]!;
         x[i] = orig + eps;
-        const plus = f(...leaves);
-        x[i] = orig - eps;
-        const minus = f(...leaves);
+        // Each output is read at once: it may share storage with the input (reshape), which
+        // the next perturbation changes.
+        const fPlus = measure(x, i, orig + eps);
+        const fMinus = measure(x, i, orig - eps);
         x[i] = orig;
-        if (plus.size !== out.size) {
-          throw new GradError('gradcheck', `f returned shape ${formatShape(plus.shape)} after a perturbation, ${formatShape(out.shape)} before`);
-        }
-        const numeric = (project(plus) - project(minus)) / (2 * eps);
+        const numeric = (fPlus - fMinus) / (2 * eps);
         const a = analytic[i]!;
         const abs = Math.abs(a - numeric);
         const rel = abs === 0 ? 0 : abs / Math.max(Math.abs(a), Math.abs(numeric));

@@ -50,3 +50,5 @@ export { ShapeError, DTypeError, GradError, AnomalyError } from './errors.ts';
 export { type Shape, broadcastShapes, sizeOf } from './shape.ts';
 export { sumToShape } from './broadcast.ts';
 export { createRng, manualSeed, type Rng } from './random.ts';
+export { createKernels, type MatrixKernels, type KernelOptions, type FloatDType, type FloatArrayOf } from './backend.ts';
+export { wasmSimdSupported } from './kernels/wasm.ts';

@@ -142,6 +142,10 @@ describe('gradcheck property: elementwise unary ops', () => {
     check(gradcheckProperty((x) => x!.sigmoid(), unary(), { ...TOL, min: -60, max: 60 }));
   });
 
+  it('softplus, including large |x|', () => {
+    check(gradcheckProperty((x) => x!.softplus(), unary(), { ...TOL, min: -40, max: 40 }));
+  });
+
   it('tanh', () => {
     check(gradcheckProperty((x) => x!.tanh(), unary(), { ...TOL, min: -4, max: 4 }));
   });
@@ -268,5 +272,55 @@ describe('gradcheck property: customOp', () => {
 
   it('a two-input custom op', () => {
     check(gradcheckProperty((a, b) => fma(a!, b!), shapeArb().map((s) => [s, s]), TOL));
+  });
+});
+
+describe('gradcheck property: every rule adds into a gradient other rules also feed', () => {
+  // Each case uses x both inside the op under test and around it (f(x)·x + x), so x's gradient
+  // buffer receives contributions from several rules; a rule that overwrote instead of adding
+  // would drop the others' share.
+  const cases: [string, (x: Tensor) => Tensor, { min?: number; max?: number; avoid?: number[] }][] = [
+    ['neg', (x) => x.neg(), {}],
+    ['exp', (x) => x.exp(), {}],
+    ['log', (x) => x.log(), { min: 0.2, max: 3 }],
+    ['abs', (x) => x.abs(), { avoid: [0] }],
+    ['pow(2)', (x) => x.pow(2), {}],
+    ['pow(-1.5)', (x) => x.pow(-1.5), { min: 0.3, max: 3 }],
+    ['sigmoid', (x) => x.sigmoid(), {}],
+    ['softplus', (x) => x.softplus(), {}],
+    ['relu', (x) => x.relu(), { avoid: [0] }],
+    ['tanh', (x) => x.tanh(), {}],
+    ['add (x + x)', (x) => x.add(x), {}],
+    ['mul (x · x)', (x) => x.mul(x), {}],
+    ['reshape', (x) => x.reshape([-1]).reshape(x.shape), {}],
+    ['sum, keepDims', (x) => x.sum(-1, true), {}],
+    ['max, keepDims', (x) => x.max(-1, true), {}],
+    ['broadcastTo', (x) => x.sum(0, true).broadcastTo(x.shape), {}],
+    ['transpose', (x) => x.transpose().transpose(), {}],
+    ['matmul (x @ xᵀ @ x)', (x) => x.matmul(x.transpose()).matmul(x), {}],
+  ];
+  for (const [name, f, options] of cases) {
+    it(name, () => {
+      // max needs distinct values; the others any values in their domain.
+      const arb = name.startsWith('max')
+        ? shapeArb({ minRank: 2, maxRank: 2 }).chain((s) => distinctTensorArb(s))
+        : shapeArb({ minRank: 2, maxRank: 2 }).chain((s) => tensorArb(s, { min: -2, max: 2, ...options }));
+      fc.assert(
+        fc.property(arb, (x) => {
+          expect((t: Tensor) => f(t).mul(t).add(t)).toPassGradcheck([x], TOL);
+        }),
+        propertyConfig({ numRuns: 15 }),
+      );
+    });
+  }
+
+  it('matmul with both operands also used elsewhere', () => {
+    const shapes = fc
+      .tuple(fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 4 }))
+      .map(([m, k, n]): readonly Shape[] => [
+        [m, k],
+        [k, n],
+      ]);
+    check(gradcheckProperty((a, b) => a!.matmul(b!).add(a!.sum(1, true)).mul(b!.sum(0, true)).add(a!.matmul(b!.exp())), shapes, TOL), 25);
   });
 });

@@ -28,6 +28,7 @@ export interface PrimitiveAttrs {
   matmul: null;
   transpose: null;
   reshape: { readonly shape: Shape };
+  detach: null;
   broadcastTo: { readonly shape: Shape };
   sum: { readonly axes: readonly number[]; readonly keepDims: boolean };
   max: { readonly axes: readonly number[]; readonly keepDims: boolean };
@@ -164,6 +165,8 @@ export const primitives: { readonly [P in PrimitiveName]: Primitive<PrimitiveAtt
     },
     // d x^p = p·x^(p−1)
     (g, gi, x, _out, { p }) => {
+      // p = 0: x^0 is constant; p·x^(p−1) would be 0·∞ = NaN at x = 0.
+      if (p === 0) return;
       if (p === 2) for (let i = 0; i < gi.length; i++) gi[i] = gi[i]! + 2 * g[i]! * x[i]!;
       else for (let i = 0; i < gi.length; i++) gi[i] = gi[i]! + g[i]! * p * Math.pow(x[i]!, p - 1);
     },
@@ -245,6 +248,15 @@ export const primitives: { readonly [P in PrimitiveName]: Primitive<PrimitiveAtt
     backward: (_i, g, gi) => {
       for (let c = 0; c < gi.length; c++) gi[c] = gi[c]! + g[c]!;
     },
+  },
+  detach: {
+    view: true,
+    forward: (k) => {
+      if (k.out !== k.x[0]) k.out.set(k.x[0]!);
+    },
+    // A stop-gradient: recorded only while tracing, so a tape recomputes what it detaches;
+    // its output never requires grad, so this rule is never asked for.
+    backward: () => {},
   },
   broadcastTo: {
     forward: (k) => broadcastInto(k.x[0]!, k.shapes[0]!, k.out, k.outShape),

@@ -4,7 +4,7 @@ import { type Rng, createRng, defaultRng } from './random.ts';
 import * as ops from './ops.ts';
 import * as composite from './composite.ts';
 import { type BackwardOptions, backward as runBackward } from './autograd.ts';
-import type { Primitive } from './primitives.ts';
+import { type Primitive, primitives } from './primitives.ts';
 
 /** Element type of a tensor's storage. Gradients and gradient checks are always float64. */
 export type DType = 'float64';
@@ -154,7 +154,9 @@ export class Tensor {
 
   /** A tensor sharing this one's values but cut from the graph (`requiresGrad: false`). */
   detach(): Tensor {
-    return new Tensor(this.data, this.shape);
+    // While a tape is traced, a stop-gradient node keeps the value recomputed on replay.
+    if (tracer === null) return new Tensor(this.data, this.shape);
+    return new Tensor(this.data, this.shape, false, { op: 'detach', inputs: [this], attrs: null, primitive: primitives.detach as Primitive<never> });
   }
 
   /** A copy with its own storage and no history. */
@@ -337,6 +339,7 @@ export function tensor(value: NestedArray, options?: TensorOptions): Tensor {
   let k = 0;
   const fill = (v: NestedArray, dim: number, path: string): void => {
     if (dim === shape.length) {
+      if (Array.isArray(v)) throw new ShapeError('tensor', `ragged nested array: expected a number at ${path || 'top level'}, got ${describe(v)}`, [shape]);
       if (typeof v !== 'number') throw new DTypeError('tensor', `expected a number at ${path || 'top level'}, got ${describe(v)}`);
       data[k++] = v;
       return;

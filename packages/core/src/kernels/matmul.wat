@@ -1,6 +1,8 @@
 ;; matmul.wat: register-blocked matrix multiplication with WebAssembly SIMD (v128).
 ;;
 ;; Assembled by scripts/build-wasm.ts (wabt, feature "simd") into matmul.wasm.ts; loaded by wasm.ts.
+;; The unrolled tile bodies are regular by construction (row r, vector v -> $x<r><v>); edit
+;; all tiles of a kind together.
 ;; Only baseline SIMD (no relaxed-simd: Node 20 would need a flag), so a multiply-add is
 ;; f64x2.mul + f64x2.add; Zen 5 issues two of each per cycle, which is the ceiling here.
 ;;
@@ -12,23 +14,28 @@
 ;;   memory      the module's own memory (growable; callers grow it once, before taking views)
 ;;   heap_base   first byte callers may use; [0, heap_base) is this module's scratch space
 ;;
-;; Design
+;; Design (figures: GFLOP/s on the 2-core Zen 5 box, Node 20.20, see bench/matmul.bench.ts)
 ;;  - One micro-kernel shape ("tile") does all the arithmetic: 5 rows of C × 2 vectors of columns,
 ;;    10 accumulators in registers. Per step of k it loads 2 vectors of a row of B, splats 5
-;;    elements of A, and does 10 multiply-adds. 5×2 is the largest tile that fits x64's 16 xmm
-;;    registers (10 accumulators + 2 of B + 1 splat + 1 product temp); 6×2 spills and halves the
-;;    speed. 5 rows also divide the network's 30 and 10 exactly.
-;;  - A is addressed with two strides (ars: next row, acs: next k), so NN (ars = 4k or 8k,
-;;    acs = element) and TN (ars = element, acs = row of A) are the same code.
-;;  - NT (B transposed) packs a panel of Bᵀ (≤ KC steps of k × PW columns) into scratch memory
-;;    and runs the same tiles over it; packing costs one load and store per element of B,
-;;    against m multiply-adds per element in the product.
+;;    elements of A and does 10 multiply-adds. 5×2 is the largest tile that fits the 15 xmm
+;;    registers V8 allocates (10 accumulators + 2 of B + 1 splat + 1 product); 6×2 and 3×4
+;;    spill and run at ~18 instead of ~30 (f64). 5 rows also divide the network's 30 and 10.
+;;  - A is addressed with two strides (ars: next row, acs: next k), so NN (ars = row of A,
+;;    acs = one element) and TN (ars = one element, acs = row of A) are the same code.
+;;  - NT (B transposed) copies a panel of Bᵀ (at most KC steps of k × PW columns) into scratch
+;;    memory through 2×2 (f64) or 4×4 (f32) register transposes and runs the same tiles over it.
+;;    Each packed element then feeds one multiply-add per row of A; packing costs 5-10% here.
 ;;  - Remainders: a tile takes h (rows left); rows past h repeat row h-1 (same inputs, same
-;;    result, stored twice), so m needs no special case. Columns left after the 2-vector blocks
-;;    go to 1-vector tiles, then to partial-vector tiles (v128.load64_zero / load32_zero and
-;;    store64_lane / store32_lane), so no byte outside A, B and C is read or written.
-;;  - Loop order: column blocks outer, row blocks inner, so the k×(2 vectors) panel of B stays
+;;    result, stored twice, and every load of C happens before the first store), so m needs no
+;;    special case. Columns left after the 2-vector blocks go to a 1-vector tile, then to
+;;    partial-vector tiles (v128.load64_zero / load32_zero, store64_lane / store32_lane), so no
+;;    byte outside A, B and C is read or written.
+;;  - Loop order: column blocks outer, row blocks inner, so the k × 2-vector panel of B stays
 ;;    in L1 while the 5-row strips of A stream past it.
+;;  - NOTE: TurboFan's schedule is fragile here. Each tile is its own small function with one
+;;    loop; moving the row loop inside the tile (to save calls when k is small), or storing the
+;;    accumulators in reverse row order, made it hoist all five splats above the multiplies,
+;;    spill, and halve the speed. Check bench/matmul.bench.ts after editing a tile.
 (module
   (memory (export "memory") 2)
   ;; scratch for the packed Bᵀ panels of gemm_nt_*: [0, 32768); callers start at heap_base.
@@ -88,6 +95,8 @@
       (local.set $a4 (i32.add (local.get $a4) (local.get $acs)))
       (local.set $b (i32.add (local.get $b) (local.get $ldb)))
       (br_if $kloop (i32.ne (local.get $b) (local.get $end))))))
+    ;; NOTE: store in row order. In reverse order TurboFan hoisted all five splats to the top
+    ;; of the k-loop, spilled accumulators and ran at half speed (Node 20 / V8 11.3).
     (v128.store offset=0 (local.get $c0) (local.get $x00))
     (v128.store offset=16 (local.get $c0) (local.get $x01))
     (v128.store offset=0 (local.get $c1) (local.get $x10))
@@ -141,6 +150,8 @@
       (local.set $a4 (i32.add (local.get $a4) (local.get $acs)))
       (local.set $b (i32.add (local.get $b) (local.get $ldb)))
       (br_if $kloop (i32.ne (local.get $b) (local.get $end))))))
+    ;; NOTE: store in row order. In reverse order TurboFan hoisted all five splats to the top
+    ;; of the k-loop, spilled accumulators and ran at half speed (Node 20 / V8 11.3).
     (v128.store offset=0 (local.get $c0) (local.get $x00))
     (v128.store offset=0 (local.get $c1) (local.get $x10))
     (v128.store offset=0 (local.get $c2) (local.get $x20))
@@ -189,6 +200,8 @@
       (local.set $a4 (i32.add (local.get $a4) (local.get $acs)))
       (local.set $b (i32.add (local.get $b) (local.get $ldb)))
       (br_if $kloop (i32.ne (local.get $b) (local.get $end))))))
+    ;; NOTE: store in row order. In reverse order TurboFan hoisted all five splats to the top
+    ;; of the k-loop, spilled accumulators and ran at half speed (Node 20 / V8 11.3).
     (v128.store64_lane 0 (local.get $c0) (local.get $x00))
     (v128.store64_lane 0 (local.get $c1) (local.get $x10))
     (v128.store64_lane 0 (local.get $c2) (local.get $x20))
@@ -250,6 +263,8 @@
       (local.set $a4 (i32.add (local.get $a4) (local.get $acs)))
       (local.set $b (i32.add (local.get $b) (local.get $ldb)))
       (br_if $kloop (i32.ne (local.get $b) (local.get $end))))))
+    ;; NOTE: store in row order. In reverse order TurboFan hoisted all five splats to the top
+    ;; of the k-loop, spilled accumulators and ran at half speed (Node 20 / V8 11.3).
     (v128.store offset=0 (local.get $c0) (local.get $x00))
     (v128.store offset=16 (local.get $c0) (local.get $x01))
     (v128.store offset=0 (local.get $c1) (local.get $x10))
@@ -303,6 +318,8 @@
       (local.set $a4 (i32.add (local.get $a4) (local.get $acs)))
       (local.set $b (i32.add (local.get $b) (local.get $ldb)))
       (br_if $kloop (i32.ne (local.get $b) (local.get $end))))))
+    ;; NOTE: store in row order. In reverse order TurboFan hoisted all five splats to the top
+    ;; of the k-loop, spilled accumulators and ran at half speed (Node 20 / V8 11.3).
     (v128.store offset=0 (local.get $c0) (local.get $x00))
     (v128.store offset=0 (local.get $c1) (local.get $x10))
     (v128.store offset=0 (local.get $c2) (local.get $x20))
@@ -351,6 +368,8 @@
       (local.set $a4 (i32.add (local.get $a4) (local.get $acs)))
       (local.set $b (i32.add (local.get $b) (local.get $ldb)))
       (br_if $kloop (i32.ne (local.get $b) (local.get $end))))))
+    ;; NOTE: store in row order. In reverse order TurboFan hoisted all five splats to the top
+    ;; of the k-loop, spilled accumulators and ran at half speed (Node 20 / V8 11.3).
     (v128.store64_lane 0 (local.get $c0) (local.get $x00))
     (v128.store64_lane 0 (local.get $c1) (local.get $x10))
     (v128.store64_lane 0 (local.get $c2) (local.get $x20))
@@ -399,6 +418,8 @@
       (local.set $a4 (i32.add (local.get $a4) (local.get $acs)))
       (local.set $b (i32.add (local.get $b) (local.get $ldb)))
       (br_if $kloop (i32.ne (local.get $b) (local.get $end))))))
+    ;; NOTE: store in row order. In reverse order TurboFan hoisted all five splats to the top
+    ;; of the k-loop, spilled accumulators and ran at half speed (Node 20 / V8 11.3).
     (v128.store32_lane 0 (local.get $c0) (local.get $x00))
     (v128.store32_lane 0 (local.get $c1) (local.get $x10))
     (v128.store32_lane 0 (local.get $c2) (local.get $x20))

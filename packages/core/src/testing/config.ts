@@ -19,9 +19,11 @@ export function propertyConfig<T extends object>(
   verbose: number;
   /** false: keep shrinking after the first failure, to report the smallest input. */
   endOnFailure: boolean;
+  /** true: the property's own error (e.g. the gradcheck report) is part of the message. */
+  includeErrorInReport: boolean;
 } & T {
   const env = typeof process !== 'undefined' ? process.env : {};
   const seed = env['FC_SEED'] !== undefined ? Number(env['FC_SEED']) : 20261124;
   const numRuns = env['FC_NUM_RUNS'] !== undefined ? Number(env['FC_NUM_RUNS']) : 40;
-  return { seed, numRuns, verbose: 1, endOnFailure: false, ...overrides };
+  return { seed, numRuns, verbose: 1, endOnFailure: false, includeErrorInReport: true, ...overrides };
 }

@@ -57,9 +57,12 @@ export function allcloseMismatch(actual: Values, expected: Values, options: Allc
     const x = a.data[i]!;
     const y = e.data[i]!;
     if (Object.is(x, y) || (Number.isNaN(x) && Number.isNaN(y))) continue;
-    const diff = Math.abs(x - y);
+    // Unequal infinities (or an infinity against a finite value) never match, as in
+    // numpy.isclose; otherwise rtol·|∞| would accept anything.
+    const finite = Number.isFinite(x) && Number.isFinite(y);
+    const diff = finite ? Math.abs(x - y) : Infinity;
     const allowed = atol + rtol * Math.abs(y);
-    if (!(diff <= allowed)) {
+    if (!finite || !(diff <= allowed)) {
       const excess = Number.isNaN(diff) ? Infinity : diff - allowed;
       if (worst < 0 || excess > worstExcess) {
         worst = i;

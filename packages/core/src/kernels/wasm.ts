@@ -1,0 +1,240 @@
+/**
+ * WebAssembly SIMD matrix products (matmul.wat) and the arena their operands live in.
+ *
+ * A Wasm kernel can only read its own linear memory, so operands are typed-array views into that
+ * memory, handed out by an arena: create one per model (or per worker) with the bytes it needs,
+ * allocate the weights, activations and gradients from it once, then call the products on those
+ * views every step with no copying. Plain Float64Array/Float32Array operands go to gemm.ts.
+ *
+ * @example
+ * ```ts
+ * if (wasmSimdSupported()) {
+ *   const arena = createWasmArena(4 << 20);
+ *   const W = arena.f64(30 * 784), X = arena.f64(784 * 10), Z = arena.f64(30 * 10);
+ *   arena.gemmNN_f64(30, 10, 784, W, X, Z); // Z = W·X
+ * }
+ * ```
+ */
+import { checkGemmOperands } from './gemm.ts';
+import { MATMUL_WASM_BASE64 } from './matmul.wasm.ts';
+
+/** What matmul.wat exports; a, b, c are byte offsets, acc is 0 or 1. */
+interface MatmulExports {
+  readonly memory: WebAssembly.Memory;
+  readonly heap_base: WebAssembly.Global;
+  gemm_nn_f64(m: number, n: number, k: number, a: number, b: number, c: number, acc: number): void;
+  gemm_nt_f64(m: number, n: number, k: number, a: number, b: number, c: number, acc: number): void;
+  gemm_tn_f64(m: number, n: number, k: number, a: number, b: number, c: number, acc: number): void;
+  gemm_nn_f32(m: number, n: number, k: number, a: number, b: number, c: number, acc: number): void;
+  gemm_nt_f32(m: number, n: number, k: number, a: number, b: number, c: number, acc: number): void;
+  gemm_tn_f32(m: number, n: number, k: number, a: number, b: number, c: number, acc: number): void;
+}
+
+/** (module (func (result v128) i32.const 0 i8x16.splat)): validates only where SIMD is supported. */
+const SIMD_PROBE = new Uint8Array([
+  0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, // magic, version 1
+  0x01, 0x05, 0x01, 0x60, 0x00, 0x01, 0x7b, // type section: () -> v128
+  0x03, 0x02, 0x01, 0x00, // function section: one function of type 0
+  0x0a, 0x08, 0x01, 0x06, 0x00, 0x41, 0x00, 0xfd, 0x0f, 0x0b, // code: i32.const 0, i8x16.splat, end
+]);
+
+let simdSupported: boolean | undefined;
+
+/**
+ * Whether this engine runs WebAssembly SIMD (Node ≥ 16.4, current browsers); when false, use the
+ * gemm.ts functions instead of an arena.
+ *
+ * @example
+ * ```ts
+ * const matmul = wasmSimdSupported() ? arena.gemmNN_f64 : gemmNN_f64;
+ * ```
+ */
+export function wasmSimdSupported(): boolean {
+  if (simdSupported === undefined) {
+    simdSupported = typeof WebAssembly === 'object' && typeof WebAssembly.validate === 'function' &&
+      WebAssembly.validate(SIMD_PROBE);
+  }
+  return simdSupported;
+}
+
+/** Decodes base64 with `atob` (Node ≥ 16 and browsers), so no Buffer is needed. */
+function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
+  const binary = atob(text);
+  const bytes = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+  return bytes;
+}
+
+let compiled: WebAssembly.Module | undefined;
+
+function matmulModule(): WebAssembly.Module {
+  if (!wasmSimdSupported()) {
+    throw new Error('WebAssembly SIMD is not supported here; check wasmSimdSupported() and use the gemm.ts kernels');
+  }
+  compiled ??= new WebAssembly.Module(decodeBase64(MATMUL_WASM_BASE64));
+  return compiled;
+}
+
+/**
+ * Compiles the kernels off the main thread and caches them for `createWasmArena`. Optional in
+ * Node and in current browsers.
+ *
+ * NOTE: older Chromium (before ~115) and some Android WebViews refuse to compile a module over
+ * 4 KB synchronously on the main thread; this one is ~5 KB, so there await this first.
+ *
+ * @example
+ * ```ts
+ * await compileWasmKernels();
+ * const arena = createWasmArena(1 << 20);
+ * ```
+ */
+export async function compileWasmKernels(): Promise<void> {
+  if (!wasmSimdSupported()) return;
+  compiled ??= await WebAssembly.compile(decodeBase64(MATMUL_WASM_BASE64));
+}
+
+/**
+ * Typed-array views living in one Wasm instance's memory, and the matrix products over them.
+ * Products take the same arguments as gemm.ts minus the offsets (each view starts at its matrix;
+ * use `subarray` to point into a larger view) and throw if a view is not from this arena.
+ */
+export interface WasmArena {
+  /** Bytes the arena can hand out in total, as asked for at creation. */
+  readonly capacity: number;
+  /** Bytes handed out so far, alignment padding included. */
+  readonly used: number;
+  /**
+   * A zero-filled Float64Array of `length` elements in Wasm memory, 16-byte aligned.
+   * @param length - number of elements
+   */
+  f64(length: number): Float64Array;
+  /**
+   * A zero-filled Float32Array of `length` elements in Wasm memory, 16-byte aligned.
+   * @param length - number of elements
+   */
+  f32(length: number): Float32Array;
+  /** Whether `view` is a view into this arena's memory (any view from `f64`/`f32` or a subarray of one). */
+  owns(view: ArrayBufferView): boolean;
+  /**
+   * Frees every allocation at once.
+   * NOTE: views handed out before stay usable but alias whatever is allocated next; drop them.
+   */
+  reset(): void;
+  /** C[M×N] (+)= A[M×K] · B[K×N]; accumulate true adds to C. */
+  gemmNN_f64(M: number, N: number, K: number, A: Float64Array, B: Float64Array, C: Float64Array, accumulate?: boolean): void;
+  /** C[M×N] (+)= A[M×K] · B[N×K]ᵀ; accumulate true adds to C. */
+  gemmNT_f64(M: number, N: number, K: number, A: Float64Array, B: Float64Array, C: Float64Array, accumulate?: boolean): void;
+  /** C[M×N] (+)= A[K×M]ᵀ · B[K×N]; accumulate true adds to C. */
+  gemmTN_f64(M: number, N: number, K: number, A: Float64Array, B: Float64Array, C: Float64Array, accumulate?: boolean): void;
+  /** C[M×N] (+)= A[M×K] · B[K×N] in float32; accumulate true adds to C. */
+  gemmNN_f32(M: number, N: number, K: number, A: Float32Array, B: Float32Array, C: Float32Array, accumulate?: boolean): void;
+  /** C[M×N] (+)= A[M×K] · B[N×K]ᵀ in float32; accumulate true adds to C. */
+  gemmNT_f32(M: number, N: number, K: number, A: Float32Array, B: Float32Array, C: Float32Array, accumulate?: boolean): void;
+  /** C[M×N] (+)= A[K×M]ᵀ · B[K×N] in float32; accumulate true adds to C. */
+  gemmTN_f32(M: number, N: number, K: number, A: Float32Array, B: Float32Array, C: Float32Array, accumulate?: boolean): void;
+}
+
+const PAGE = 65536;
+const ALIGN = 16;
+/** Kernel addresses are i32; 2 GiB keeps every address and end pointer positive. */
+const MAX_BYTES = 2 ** 31 - 2 * PAGE;
+
+/**
+ * Creates an arena of `bytes` bytes in a fresh instance of the kernels, all memory reserved up
+ * front: Wasm memory only grows by replacing its ArrayBuffer, which would detach every view.
+ *
+ * NOTE: a matrix whose rows are exactly 4096 bytes apart (512 float64 or 1024 float32 columns)
+ * maps every row to the same cache sets and runs at ~2/3 speed. Views are contiguous, so the
+ * arena cannot pad such rows; pick another width or accept the cost (the network's 784, 100, 30
+ * and 10 are all fine).
+ *
+ * @example
+ * ```ts
+ * const arena = createWasmArena(2 * 8 * (30 * 784 + 784 * 100 + 30 * 100));
+ * ```
+ * @param bytes - total bytes of views the arena can hand out (each allocation rounds up to 16)
+ */
+export function createWasmArena(bytes: number): WasmArena {
+  if (!Number.isSafeInteger(bytes) || bytes < 0 || bytes > MAX_BYTES) {
+    throw new RangeError(`createWasmArena: bytes must be an integer in [0, ${MAX_BYTES}], got ${bytes}`);
+  }
+  const ex = new WebAssembly.Instance(matmulModule(), {}).exports as unknown as MatmulExports;
+  const base = ex.heap_base.value as number;
+  const pages = Math.ceil((base + bytes) / PAGE);
+  const have = ex.memory.buffer.byteLength / PAGE;
+  if (pages > have) ex.memory.grow(pages - have);
+  const buffer = ex.memory.buffer;
+  let top = base;
+
+  function alloc(op: string, length: number, elementBytes: number): number {
+    if (!Number.isSafeInteger(length) || length < 0) {
+      throw new RangeError(`WasmArena.${op}: length must be a non-negative integer, got ${length}`);
+    }
+    const size = Math.ceil((length * elementBytes) / ALIGN) * ALIGN;
+    if (top + size > base + bytes) {
+      throw new RangeError(
+        `WasmArena.${op}(${length}): out of memory: needs ${size} bytes, ${base + bytes - top} of ${bytes} left ` +
+          '(create the arena with more bytes)',
+      );
+    }
+    const at = top;
+    top += size;
+    return at;
+  }
+
+  function owns(view: ArrayBufferView): boolean {
+    return view.buffer === buffer && view.byteOffset >= base;
+  }
+
+  /** The byte offset of a view after checking it is ours and long enough for its matrix. */
+  function offsetOf(op: string, name: string, view: Float64Array | Float32Array): number {
+    if (!owns(view)) {
+      throw new Error(
+        `${op}: ${name} is not a view into this arena's WebAssembly memory; allocate it with arena.f64()/f32() ` +
+          '(or use the gemm.ts kernels for ordinary typed arrays)',
+      );
+    }
+    return view.byteOffset;
+  }
+
+  return {
+    capacity: bytes,
+    get used() {
+      return top - base;
+    },
+    f64(length) {
+      return new Float64Array(buffer, alloc('f64', length, 8), length).fill(0);
+    },
+    f32(length) {
+      return new Float32Array(buffer, alloc('f32', length, 4), length).fill(0);
+    },
+    owns,
+    reset() {
+      top = base;
+    },
+    gemmNN_f64(M, N, K, A, B, C, accumulate = false) {
+      checkGemmOperands('gemmNN_f64', M, N, K, A.length, 0, M * K, B.length, 0, K * N, C.length, 0);
+      ex.gemm_nn_f64(M, N, K, offsetOf('gemmNN_f64', 'A', A), offsetOf('gemmNN_f64', 'B', B), offsetOf('gemmNN_f64', 'C', C), accumulate ? 1 : 0);
+    },
+    gemmNT_f64(M, N, K, A, B, C, accumulate = false) {
+      checkGemmOperands('gemmNT_f64', M, N, K, A.length, 0, M * K, B.length, 0, N * K, C.length, 0);
+      ex.gemm_nt_f64(M, N, K, offsetOf('gemmNT_f64', 'A', A), offsetOf('gemmNT_f64', 'B', B), offsetOf('gemmNT_f64', 'C', C), accumulate ? 1 : 0);
+    },
+    gemmTN_f64(M, N, K, A, B, C, accumulate = false) {
+      checkGemmOperands('gemmTN_f64', M, N, K, A.length, 0, K * M, B.length, 0, K * N, C.length, 0);
+      ex.gemm_tn_f64(M, N, K, offsetOf('gemmTN_f64', 'A', A), offsetOf('gemmTN_f64', 'B', B), offsetOf('gemmTN_f64', 'C', C), accumulate ? 1 : 0);
+    },
+    gemmNN_f32(M, N, K, A, B, C, accumulate = false) {
+      checkGemmOperands('gemmNN_f32', M, N, K, A.length, 0, M * K, B.length, 0, K * N, C.length, 0);
+      ex.gemm_nn_f32(M, N, K, offsetOf('gemmNN_f32', 'A', A), offsetOf('gemmNN_f32', 'B', B), offsetOf('gemmNN_f32', 'C', C), accumulate ? 1 : 0);
+    },
+    gemmNT_f32(M, N, K, A, B, C, accumulate = false) {
+      checkGemmOperands('gemmNT_f32', M, N, K, A.length, 0, M * K, B.length, 0, N * K, C.length, 0);
+      ex.gemm_nt_f32(M, N, K, offsetOf('gemmNT_f32', 'A', A), offsetOf('gemmNT_f32', 'B', B), offsetOf('gemmNT_f32', 'C', C), accumulate ? 1 : 0);
+    },
+    gemmTN_f32(M, N, K, A, B, C, accumulate = false) {
+      checkGemmOperands('gemmTN_f32', M, N, K, A.length, 0, K * M, B.length, 0, K * N, C.length, 0);
+      ex.gemm_tn_f32(M, N, K, offsetOf('gemmTN_f32', 'A', A), offsetOf('gemmTN_f32', 'B', B), offsetOf('gemmTN_f32', 'C', C), accumulate ? 1 : 0);
+    },
+  };
+}

@@ -1,0 +1,168 @@
+/**
+ * trace(): a recorded tape replayed on new data must give what a fresh eager forward and
+ * backward give on the same data, reuse its buffers, and set (not add to) the leaves' `.grad`.
+ */
+import { describe, it, expect } from 'vitest';
+import { GradError, type Tensor, createRng, customOp, fromData, grad, logSoftmax, randn, tensor, trace, zeros } from './index.ts';
+
+/** A small two-layer model on a batch [3, 5] → [2, 5], with its quadratic cost. */
+function model(): { X: Tensor; Y: Tensor; params: Tensor[]; loss: (w1: Tensor, b1: Tensor, w2: Tensor) => Tensor } {
+  const X = zeros([3, 5]);
+  const Y = zeros([2, 5]);
+  const params = [randn([4, 3], { seed: 1, requiresGrad: true }), zeros([4, 1], { requiresGrad: true }), randn([2, 4], { seed: 2, requiresGrad: true })];
+  // The target goes through an op without requiresGrad (Y·0.5 + 0.25): replay must redo it too.
+  const loss = (w1: Tensor, b1: Tensor, w2: Tensor): Tensor =>
+    w2.matmul(w1.matmul(X).add(b1).tanh()).sigmoid().sub(Y.mul(0.5).add(0.25)).square().mean();
+  return { X, Y, params, loss };
+}
+
+function fill(t: Tensor, seed: number): void {
+  const rng = createRng(seed);
+  for (let i = 0; i < t.size; i++) t.data[i] = rng.normal();
+}
+
+describe('trace', () => {
+  it('replays the forward on new data to the value a fresh eager forward gives', () => {
+    const { X, Y, params, loss } = model();
+    const [w1, b1, w2] = params as [Tensor, Tensor, Tensor];
+    const tape = trace(() => loss(w1, b1, w2));
+    for (let step = 0; step < 3; step++) {
+      fill(X, 10 + step);
+      fill(Y, 20 + step);
+      const replayed = tape.forward();
+      const eager = loss(w1.detach(), b1.detach(), w2.detach()).item();
+      expect(replayed).toBeAllclose([eager], { rtol: 1e-14 });
+      expect(tape.output.item()).toBe(replayed);
+    }
+  });
+
+  it('replays the backward to the gradients eager autodiff gives, setting (not adding to) .grad', () => {
+    const { X, Y, params, loss } = model();
+    const [w1, b1, w2] = params as [Tensor, Tensor, Tensor];
+    const tape = trace(() => loss(w1, b1, w2));
+    for (let step = 0; step < 3; step++) {
+      fill(X, 30 + step);
+      fill(Y, 40 + step);
+      tape.forward();
+      tape.backward();
+      const expected = grad(loss)(w1, b1, w2);
+      params.forEach((p, i) => expect(p.grad!).toBeAllclose(expected[i]!, { rtol: 1e-12, atol: 1e-15 }));
+    }
+    // a second backward without a forward gives the same gradients, not twice them
+    const before = params.map((p) => Array.from(p.grad!.data));
+    tape.backward();
+    params.forEach((p, i) => expect(Array.from(p.grad!.data)).toEqual(before[i]));
+  });
+
+  it('sees parameters updated in place between steps (an optimizer step)', () => {
+    const { X, Y, params, loss } = model();
+    const [w1, b1, w2] = params as [Tensor, Tensor, Tensor];
+    fill(X, 1);
+    fill(Y, 2);
+    const tape = trace(() => loss(w1, b1, w2));
+    tape.forward();
+    tape.backward();
+    for (const p of params) for (let i = 0; i < p.size; i++) p.data[i] = p.data[i]! - 0.5 * p.grad!.data[i]!;
+    expect(tape.forward()).toBeAllclose([loss(w1.detach(), b1.detach(), w2.detach()).item()], { rtol: 1e-14 });
+  });
+
+  it('reuses its buffers: .grad keeps its identity and nothing is allocated per step', () => {
+    let allocations = 0;
+    const allocate = (n: number): Float64Array => {
+      allocations++;
+      return new Float64Array(n);
+    };
+    const { X, Y, params, loss } = model();
+    const [w1, b1, w2] = params as [Tensor, Tensor, Tensor];
+    const tape = trace(() => loss(w1, b1, w2), { allocate });
+    const afterTrace = allocations;
+    expect(afterTrace).toBeGreaterThan(0);
+    fill(X, 3);
+    fill(Y, 4);
+    tape.forward();
+    tape.backward();
+    const grads = params.map((p) => p.grad);
+    tape.forward();
+    tape.backward();
+    params.forEach((p, i) => expect(p.grad).toBe(grads[i]));
+    expect(allocations).toBe(afterTrace);
+  });
+
+  it('counts its ops and exposes the output', () => {
+    const w = tensor([1, 2], { requiresGrad: true });
+    const tape = trace(() => w.mul(3).exp().sum());
+    expect(tape.size).toBe(3);
+    expect(tape.output.shape).toEqual([]);
+    expect(tape.forward()).toBeAllclose([Math.exp(3) + Math.exp(6)], { rtol: 1e-14 });
+  });
+
+  it('recomputes custom ops on replay and uses their backward', () => {
+    const cube = customOp({
+      name: 'cube',
+      forward: (x) => fromData(Float64Array.from(x!.data, (v) => v * v * v), x!.shape),
+      backward: (g, { inputs: [x] }) => [g.mul(x!.square()).mul(3)],
+    });
+    const w = tensor([1, 2], { requiresGrad: true });
+    const tape = trace(() => cube(w).sum());
+    w.data.set([3, -1]);
+    expect(tape.forward()).toBe(27 - 1);
+    tape.backward();
+    expect(w.grad!.toArray()).toEqual([27, 3]);
+  });
+
+  it('keeps retained intermediate gradients', () => {
+    const w = tensor([1, 2], { requiresGrad: true });
+    let z: Tensor | null = null;
+    const tape = trace(() => {
+      z = w.mul(2).retainGrad();
+      return z.square().sum();
+    });
+    tape.forward();
+    tape.backward();
+    // L = Σ z², ∂L/∂z = 2z = 4w
+    expect(z!.grad!.toArray()).toEqual([4, 8]);
+    expect(w.grad!.toArray()).toEqual([8, 16]);
+  });
+
+  it('still gives the right gradients after an eager backward() in between', () => {
+    const w = tensor([1, 2], { requiresGrad: true });
+    const tape = trace(() => w.square().sum());
+    tape.forward();
+    tape.backward();
+    w.mul(10).sum().backward(); // eager: adds 10 into w.grad
+    tape.backward();
+    expect(w.grad!.toArray()).toEqual([2, 4]);
+  });
+
+  it('throws when the traced function returns a non-scalar', () => {
+    const w = tensor([1, 2], { requiresGrad: true });
+    expect(() => trace(() => w.mul(2))).toThrow(/^trace: the function must return a one-element tensor, got shape \[2\]$/);
+    expect(() => trace(() => w.mul(2))).toThrow(GradError);
+  });
+
+  it('throws when the output does not require grad', () => {
+    expect(() => trace(() => tensor([1, 2]).sum())).toThrow(/^trace: the output does not require grad/);
+  });
+
+  it('throws when the function does not return a tensor', () => {
+    expect(() => trace(() => 3 as unknown as Tensor)).toThrow(/^trace: the function must return a Tensor, got number$/);
+  });
+
+  it('records nothing once tracing is over', () => {
+    const w = tensor([1], { requiresGrad: true });
+    trace(() => w.sum());
+    expect(tensor([1]).add(1).node).toBeNull();
+  });
+
+  // logSoftmax detaches its max; while tracing, detach records a stop-gradient node so replay
+  // recomputes the shift for new inputs instead of keeping the trace-time one.
+  it('replays logSoftmax stably on inputs far from those it was traced with', () => {
+    const X = zeros([1, 3]);
+    const w = tensor([[1, 0, 0], [0, 1, 0], [0, 0, 1]], { requiresGrad: true });
+    const tape = trace(() => logSoftmax(X.matmul(w), 1).sum());
+    X.data.set([1000, 1001, 1002]);
+    const eager = logSoftmax(X.matmul(w.detach()), 1).sum().item();
+    expect(Number.isFinite(eager)).toBe(true);
+    expect(tape.forward()).toBeAllclose([eager], { rtol: 1e-12 });
+  });
+});

@@ -1,0 +1,123 @@
+import { describe, it, expect } from 'vitest';
+import { Tensor, fromData, full, ones, tensor, zeros } from './index.ts';
+
+describe('tensor()', () => {
+  it('makes a 0-d tensor from a number', () => {
+    const t = tensor(2.5);
+    expect(t.shape).toEqual([]);
+    expect(t.rank).toBe(0);
+    expect(t.size).toBe(1);
+    expect(t.item()).toBe(2.5);
+    expect(t.toArray()).toBe(2.5);
+    expect(t.dtype).toBe('float64');
+  });
+
+  it('makes 1-d, 2-d and 3-d tensors row-major', () => {
+    expect(tensor([1, 2, 3]).shape).toEqual([3]);
+    const m = tensor([
+      [1, 2, 3],
+      [4, 5, 6],
+    ]);
+    expect(m.shape).toEqual([2, 3]);
+    expect(Array.from(m.data)).toEqual([1, 2, 3, 4, 5, 6]);
+    const c = tensor([[[1], [2]], [[3], [4]]]);
+    expect(c.shape).toEqual([2, 2, 1]);
+    expect(Array.from(c.data)).toEqual([1, 2, 3, 4]);
+    expect(c.toArray()).toEqual([[[1], [2]], [[3], [4]]]);
+  });
+
+  it('makes empty tensors', () => {
+    expect(tensor([]).shape).toEqual([0]);
+    expect(tensor([[], []]).shape).toEqual([2, 0]);
+    expect(tensor([[], []]).toArray()).toEqual([[], []]);
+  });
+
+  it('takes requiresGrad and name', () => {
+    const t = tensor([1], { requiresGrad: true, name: 'w' });
+    expect(t.requiresGrad).toBe(true);
+    expect(t.name).toBe('w');
+    expect(t.isLeaf).toBe(true);
+    expect(t.grad).toBeNull();
+    expect(tensor([1]).requiresGrad).toBe(false);
+  });
+
+  it('has a frozen shape', () => {
+    const t = tensor([1, 2]);
+    expect(Object.isFrozen(t.shape)).toBe(true);
+  });
+
+  it('copies its input: changing the array later does not change the tensor', () => {
+    const src = [1, 2];
+    const t = tensor(src);
+    src[0] = 99;
+    expect(t.toArray()).toEqual([1, 2]);
+  });
+});
+
+describe('fromData and the factories', () => {
+  it('fromData shares the buffer', () => {
+    const buf = new Float64Array([1, 2, 3, 4, 5, 6]);
+    const t = fromData(buf, [3, 2]);
+    expect(t.data).toBe(buf);
+    expect(t.toArray()).toEqual([
+      [1, 2],
+      [3, 4],
+      [5, 6],
+    ]);
+  });
+
+  it('zeros, ones, full', () => {
+    expect(zeros([2, 2]).toArray()).toEqual([
+      [0, 0],
+      [0, 0],
+    ]);
+    expect(ones([3]).toArray()).toEqual([1, 1, 1]);
+    expect(full([2], 0.5).toArray()).toEqual([0.5, 0.5]);
+    expect(full([], 7).item()).toBe(7);
+    expect(zeros([2], { requiresGrad: true }).requiresGrad).toBe(true);
+  });
+});
+
+describe('Tensor methods', () => {
+  it('item() works on any one-element tensor', () => {
+    expect(tensor([[4]]).item()).toBe(4);
+  });
+
+  it('clone copies storage and drops history', () => {
+    const x = tensor([1, 2], { requiresGrad: true });
+    const y = x.mul(2);
+    const c = y.clone();
+    expect(c.data).not.toBe(y.data);
+    expect(c.toArray()).toEqual([2, 4]);
+    expect(c.requiresGrad).toBe(false);
+    expect(c.node).toBeNull();
+    c.data[0] = 100;
+    expect(y.data[0]).toBe(2);
+  });
+
+  it('toString shows shape, op and requiresGrad', () => {
+    const x = tensor([[1, 2]], { requiresGrad: true });
+    expect(String(x)).toBe('Tensor(shape=[1,2] requiresGrad)');
+    expect(String(x.exp())).toBe('Tensor(shape=[1,2] op=exp requiresGrad)');
+    expect(String(tensor(1))).toBe('Tensor(shape=[])');
+  });
+
+  it('the constructor builds a leaf directly', () => {
+    const t = new Tensor(new Float64Array([1, 2]), [2], true);
+    expect(t.isLeaf).toBe(true);
+    expect(t.requiresGrad).toBe(true);
+  });
+
+  it('every method matches its function form', () => {
+    const x = tensor([[0.5, 1.5]]);
+    expect(x.sub(1).toArray()).toEqual([[-0.5, 0.5]]);
+    expect(x.div(0.5).toArray()).toEqual([[1, 3]]);
+    expect(x.transpose().toArray()).toEqual([[0.5], [1.5]]);
+    expect(x.mean().item()).toBe(1);
+    expect(x.max().item()).toBe(1.5);
+    expect(x.broadcastTo([2, 2]).toArray()).toEqual([
+      [0.5, 1.5],
+      [0.5, 1.5],
+    ]);
+  });
+});
