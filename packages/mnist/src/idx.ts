@@ -2,7 +2,14 @@
 // No Node imports here so the web page can parse IDX too; gunzip comes in as a parameter.
 import { IdxError } from './errors.ts';
 
-/** Element types an IDX file can hold, mapped to the typed array `readIdx` returns for each. */
+/**
+ * Element types an IDX file can hold, mapped to the typed array `readIdx` returns for each.
+ *
+ * @example
+ * ```ts
+ * const data: IdxDataByType['ubyte'] = new Uint8Array(784);
+ * ```
+ */
 export interface IdxDataByType {
   ubyte: Uint8Array;
   byte: Int8Array;
@@ -12,7 +19,14 @@ export interface IdxDataByType {
   double: Float64Array;
 }
 
-/** Name of an IDX element type (`'ubyte'` for MNIST images and labels). */
+/**
+ * Name of an IDX element type (`'ubyte'` for MNIST images and labels).
+ *
+ * @example
+ * ```ts
+ * const t: IdxType = readIdx(bytes).type; // 'ubyte'
+ * ```
+ */
 export type IdxType = keyof IdxDataByType;
 
 /**
@@ -29,7 +43,14 @@ export type IdxArray = {
   [T in IdxType]: { readonly type: T; readonly dims: readonly number[]; readonly data: IdxDataByType[T] };
 }[IdxType];
 
-/** Options for {@link readIdx}. */
+/**
+ * Options for {@link readIdx}.
+ *
+ * @example
+ * ```ts
+ * const options: ReadIdxOptions = { gunzip: gunzipSync }; // from node:zlib
+ * ```
+ */
 export interface ReadIdxOptions {
   /** Decompresses gzip bytes; needed only when the input starts with the gzip magic 0x1f 0x8b. */
   gunzip?: (bytes: Uint8Array) => Uint8Array;

@@ -24,3 +24,4 @@ export { SGD, Adam, type Optimizer, type SGDOptions, type AdamOptions, type Para
 export { backprop, backpropPerExample, type BackpropNetwork, type BackpropResult } from './backprop.ts';
 export { networkToJSON, parseNetworkJSON, ModelFormatError, type NetworkJSON, type ParsedNetwork, type SerializableNetwork } from './io.ts';
 export { saveModel, loadModel, writeFileAtomic } from './persist.ts';
+export { createTrainingEngine, type TrainingEngine, type TrainingEngineOptions, type EngineName, type BatchBuffers } from './engine.ts';
