@@ -1,0 +1,279 @@
+// The draw-a-digit page in a real browser: Vite builds it, Vite's preview server serves it on
+// 127.0.0.1, and playwright-core drives Debian's chromium through it as a person would, with the
+// mouse. No browser is downloaded; without one the suite fails, saying so.
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { type AddressInfo, createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type BrowserContext, type Page, chromium } from 'playwright-core';
+import { type PreviewServer, build, preview } from 'vite';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const webDir = resolve(here, '../web');
+const configFile = join(webDir, 'vite.config.ts');
+const artifacts = resolve(here, '../../../.artifacts');
+const chromiumPath = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
+// The flags this machine's chromium needs: no sandbox as root, no GPU, and nothing that phones
+// home (the network is closed, and those connections would fail at every start).
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+let outDir = '';
+let profileDir = '';
+let server: PreviewServer | undefined;
+let context: BrowserContext | undefined;
+let page: Page;
+const pageErrors: string[] = [];
+
+function freePort(): Promise<number> {
+  return new Promise((done, fail) => {
+    const probe = createServer();
+    probe.on('error', fail);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as AddressInfo;
+      probe.close(() => done(port));
+    });
+  });
+}
+
+beforeAll(async () => {
+  if (!existsSync(chromiumPath)) {
+    throw new Error(`no chromium found at ${chromiumPath}; install Debian's chromium (apt-get install chromium) or set CHROMIUM_PATH`);
+  }
+  outDir = await mkdtemp(join(tmpdir(), 'nabla-web-dist-'));
+  profileDir = await mkdtemp(join(tmpdir(), 'nabla-web-profile-'));
+  await build({ configFile, logLevel: 'warn', build: { outDir, emptyOutDir: true } });
+  server = await preview({
+    configFile,
+    logLevel: 'warn',
+    build: { outDir },
+    preview: { host: '127.0.0.1', port: await freePort(), strictPort: true, open: false },
+  });
+  const url = server.resolvedUrls?.local[0];
+  if (url === undefined) throw new Error('vite preview did not report a local URL');
+
+  context = await chromium.launchPersistentContext(profileDir, {
+    executablePath: chromiumPath,
+    headless: true,
+    args: CHROMIUM_ARGS,
+    viewport: { width: 1180, height: 900 },
+  });
+  page = context.pages()[0] ?? (await context.newPage());
+  page.on('pageerror', (e) => pageErrors.push(`pageerror: ${e.message}`));
+  page.on('console', (m) => {
+    if (m.type() === 'error') pageErrors.push(`console.error: ${m.text()}`);
+  });
+  await page.goto(url);
+  await page.waitForSelector('main[data-ready="true"]', { timeout: 15_000 });
+}, 60_000);
+
+afterAll(async () => {
+  await context?.close();
+  await server?.close();
+  if (outDir !== '') await rm(outDir, { recursive: true, force: true });
+  if (profileDir !== '') await rm(profileDir, { recursive: true, force: true });
+});
+
+afterEach(() => {
+  const errors = pageErrors.splice(0);
+  expect(errors, 'the page logged errors').toEqual([]);
+});
+
+// ------------------------------------------------------------------------------ helpers
+
+type Point = readonly [number, number];
+
+/** Draws one stroke with the mouse through points given as fractions of the pad (0–1). */
+async function stroke(points: readonly Point[]): Promise<void> {
+  const box = await page.getByTestId('pad').boundingBox();
+  if (box === null) throw new Error('the pad is not visible');
+  const at = ([fx, fy]: Point): [number, number] => [box.x + fx * box.width, box.y + fy * box.height];
+  const [first, ...rest] = points.map(at);
+  await page.mouse.move(...first!);
+  await page.mouse.down();
+  for (const p of rest) await page.mouse.move(...p, { steps: 2 });
+  await page.mouse.up();
+}
+
+function line(from: Point, to: Point, steps = 24): Point[] {
+  return Array.from({ length: steps + 1 }, (_, i): Point => [from[0] + ((to[0] - from[0]) * i) / steps, from[1] + ((to[1] - from[1]) * i) / steps]);
+}
+
+function ellipse(cx: number, cy: number, rx: number, ry: number, steps = 48): Point[] {
+  // A little past a full turn, so the loop closes as a hand-drawn 0 does.
+  return Array.from({ length: steps + 4 }, (_, i): Point => {
+    const t = -Math.PI / 2 + (2 * Math.PI * i) / steps;
+    return [cx + rx * Math.cos(t), cy + ry * Math.sin(t)];
+  });
+}
+
+/** Waits two frames, so the page's requestAnimationFrame update has run. */
+async function settle(): Promise<void> {
+  await page.evaluate(() => new Promise<void>((done) => requestAnimationFrame(() => requestAnimationFrame(() => done()))));
+}
+
+async function prediction(): Promise<string> {
+  await settle();
+  return (await page.getByTestId('prediction').textContent()) ?? '';
+}
+
+async function probabilities(): Promise<number[]> {
+  return page.$$eval('[data-testid="probabilities"] [data-value]', (els) => els.map((e) => Number(e.getAttribute('data-value'))));
+}
+
+/** Sum of the 28×28 preview's grey levels (0 when nothing is drawn). */
+async function previewInk(): Promise<number> {
+  return page.$eval('[data-testid="input-preview"]', (c) => {
+    const canvas = c as HTMLCanvasElement;
+    const data = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data;
+    let sum = 0;
+    for (let i = 0; i < data.length; i += 4) sum += data[i]! / 255;
+    return sum;
+  });
+}
+
+async function clear(): Promise<void> {
+  await page.getByTestId('clear').click();
+  await settle();
+}
+
+async function upload(testId: 'model-file' | 'metrics-file', name: string, contents: string): Promise<void> {
+  await page.getByTestId(testId).setInputFiles({ name, mimeType: 'application/json', buffer: Buffer.from(contents) });
+  // Reading the file is async; wait until the page has shown the model, the chart or an error.
+  await page.waitForFunction(
+    (file) => document.querySelector('[data-testid="error"]')!.textContent!.includes(file) ||
+      Array.from(document.querySelectorAll('[data-testid="model-info"], [data-testid="metrics-info"]')).some((e) => e.textContent!.startsWith(file)),
+    name,
+  );
+}
+
+const VERTICAL = line([0.5, 0.14], [0.5, 0.86]);
+const LOOP = ellipse(0.5, 0.5, 0.24, 0.34);
+
+async function defaultModel(): Promise<{ weights: number[][][]; biases: number[][][]; text: string }> {
+  const text = await readFile(join(webDir, 'public/model.json'), 'utf8');
+  return { ...(JSON.parse(text) as { weights: number[][][]; biases: number[][][] }), text };
+}
+
+// ------------------------------------------------------------------------------ tests
+
+describe('draw-a-digit page', () => {
+  it('loads the default model and its training curves', async () => {
+    await expect(page.getByTestId('model-info').textContent()).resolves.toMatch(/^model\.json \(default\): \[784,\d+,10\]/);
+    const lines = (await readFile(join(webDir, 'public/metrics.jsonl'), 'utf8')).trim().split('\n').length;
+    const counts = await page.$$eval('[data-testid="chart"] polyline', (els) => els.map((e) => Number(e.getAttribute('data-count'))));
+    expect(counts).toEqual([lines, lines]);
+    expect(await page.getByTestId('error').isHidden()).toBe(true);
+    expect(await prediction()).toBe('');
+    expect(await probabilities()).toHaveLength(10);
+  });
+
+  it('reads a vertical stroke as 1', async () => {
+    await stroke(VERTICAL);
+    expect(await prediction(), `probabilities ${(await probabilities()).join(', ')}`).toBe('1');
+    expect(await previewInk()).toBeGreaterThan(10);
+    await clear();
+  });
+
+  it('reads a 0-like loop as 0, with ten values that sum to 1, and keeps a screenshot', async () => {
+    await stroke(LOOP);
+    expect(await prediction(), `probabilities ${(await probabilities()).join(', ')}`).toBe('0');
+    const p = await probabilities();
+    expect(p).toHaveLength(10);
+    for (const v of p) expect(v).toBeGreaterThanOrEqual(0);
+    expect(Math.abs(p.reduce((a, b) => a + b, 0) - 1)).toBeLessThan(1e-6);
+    expect(p.indexOf(Math.max(...p))).toBe(0);
+    // The default model is sigmoid: the page says it normalised the outputs.
+    await expect(page.getByTestId('normalisation').textContent()).resolves.toMatch(/normalised/i);
+    await mkdir(artifacts, { recursive: true });
+    await page.screenshot({ path: join(artifacts, 'web-e2e.png'), fullPage: true });
+  });
+
+  it('updates while the person draws, not only when the stroke ends', async () => {
+    await clear();
+    const box = (await page.getByTestId('pad').boundingBox())!;
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height * 0.15);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height * 0.85, { steps: 20 });
+    await settle();
+    expect(await previewInk()).toBeGreaterThan(10);
+    expect(await prediction()).toBe('1');
+    await page.mouse.up();
+  });
+
+  it('clear resets the pad, the preview, the prediction and the bars', async () => {
+    await clear();
+    expect(await prediction()).toBe('');
+    expect(await previewInk()).toBe(0);
+    expect(await probabilities()).toEqual(Array.from({ length: 10 }, () => 0));
+    await expect(page.locator('main').getAttribute('data-empty')).resolves.toBe('true');
+  });
+
+  it('uses a NumPy-style {weights, biases} model file', async () => {
+    // The default model with its output rows rotated by one: output k is the old output k−1,
+    // so a model that reads 1 as 1 now says 2, which shows the uploaded model is the one in use.
+    const { weights, biases } = await defaultModel();
+    const last = weights.length - 1;
+    const rotate = <T>(rows: T[]): T[] => [rows[rows.length - 1]!, ...rows.slice(0, -1)];
+    const shifted = { weights: weights.map((w, l) => (l === last ? rotate(w) : w)), biases: biases.map((b, l) => (l === last ? rotate(b) : b)) };
+    await upload('model-file', 'numpy-style.json', JSON.stringify(shifted));
+    await expect(page.getByTestId('model-info').textContent()).resolves.toMatch(/^numpy-style\.json: \[784,\d+,10\] · sigmoid · quadratic/);
+    expect(await page.getByTestId('error').isHidden()).toBe(true);
+    await stroke(VERTICAL);
+    expect(await prediction()).toBe('2');
+    await clear();
+  });
+
+  it('shows a clear message for a broken model file and keeps the model loaded before', async () => {
+    const { weights, biases } = await defaultModel();
+    const broken = { weights, biases: biases.map((b, l) => (l === 1 ? b.map((row) => row[0]!) : b)) };
+    await upload('model-file', 'broken.json', JSON.stringify(broken));
+    const error = page.getByTestId('error');
+    expect(await error.isVisible()).toBe(true);
+    await expect(error.textContent()).resolves.toContain('broken.json: biases[1]: expected [10,1], got [10]');
+    await expect(page.getByTestId('model-info').textContent()).resolves.toMatch(/^numpy-style\.json:/);
+    await stroke(VERTICAL);
+    expect(await prediction()).toBe('2'); // still the rotated NumPy-style model
+
+    await upload('model-file', 'not-json.json', '{"weights": [');
+    await expect(error.textContent()).resolves.toMatch(/^not-json\.json: not valid JSON/);
+    await upload('model-file', 'wrong-size.json', JSON.stringify({ weights: [[[1, 2]]], biases: [[[0]]] }));
+    await expect(error.textContent()).resolves.toMatch(/^wrong-size\.json: expected 784 inputs and 10 outputs .*got sizes \[2,1\]/);
+    expect(await prediction()).toBe('2');
+    await clear();
+  });
+
+  it("loads nabla's own toJSON format back, clearing the error", async () => {
+    const { text } = await defaultModel();
+    await upload('model-file', 'model.json', text);
+    expect(await page.getByTestId('error').isHidden()).toBe(true);
+    await expect(page.getByTestId('model-info').textContent()).resolves.toMatch(/^model\.json: \[784,\d+,10\]/);
+    await stroke(VERTICAL);
+    expect(await prediction()).toBe('1');
+    await clear();
+  });
+
+  it('charts an uploaded metrics file and names the bad line of a broken one', async () => {
+    const metrics = [0.9, 0.93, 0.95]
+      .map((accuracy, i) => JSON.stringify({ epoch: i + 1, correct: accuracy * 1e4, total: 1e4, accuracy, seconds: 1, cost: 0.2 / (i + 1) }))
+      .join('\n');
+    await upload('metrics-file', 'run.jsonl', `${metrics}\n`);
+    await expect(page.getByTestId('metrics-info').textContent()).resolves.toMatch(/^run\.jsonl: 3 epochs, best test accuracy 95\.00% at epoch 3/);
+    await expect(page.$$eval('[data-testid="chart"] polyline', (els) => els.map((e) => e.getAttribute('data-count')))).resolves.toEqual(['3', '3']);
+
+    await upload('metrics-file', 'bad.jsonl', `${metrics}\n{"epoch":4,"accuracy":0.96}\n`);
+    await expect(page.getByTestId('error').textContent()).resolves.toBe('bad.jsonl: line 4: "cost" is not a finite number (got nothing)');
+    await expect(page.getByTestId('metrics-info').textContent()).resolves.toMatch(/^run\.jsonl:/);
+  });
+});
