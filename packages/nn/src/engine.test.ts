@@ -1,0 +1,139 @@
+import { createRng, fromData, wasmSimdSupported } from '@nabla/core';
+import { describe, expect, it } from 'vitest';
+import { type ActivationName, type CostName, Network, SGD, createTrainingEngine } from './index.ts';
+
+interface Setup {
+  sizes: number[];
+  activation: ActivationName;
+  cost: CostName;
+  m: number;
+  lambda: number;
+}
+
+function batches(s: Setup, count: number, seed: number): { x: Float64Array; y: Float64Array }[] {
+  const rng = createRng(seed);
+  const n0 = s.sizes[0]!;
+  const nL = s.sizes[s.sizes.length - 1]!;
+  return Array.from({ length: count }, () => {
+    const x = Float64Array.from({ length: n0 * s.m }, () => rng.uniform());
+    const y = new Float64Array(nL * s.m);
+    for (let j = 0; j < s.m; j++) y[rng.int(nL) * s.m + j] = 1; // one-hot columns
+    return { x, y };
+  });
+}
+
+// The reference: tensors, autodiff gradients into .grad, and the SGD optimizer object.
+function reference(s: Setup, data: ReturnType<typeof batches>): Network {
+  const net = new Network(s.sizes, { activation: s.activation, cost: s.cost, seed: 3, init: 'scaled' });
+  const opt = new SGD(net.paramGroups(), { eta: 0.5, lambda: s.lambda, n: 100 });
+  for (const d of data) {
+    net.gradients(fromData(d.x.slice(), [s.sizes[0]!, s.m]), fromData(d.y.slice(), [s.sizes[s.sizes.length - 1]!, s.m]));
+    opt.step();
+  }
+  return net;
+}
+
+function maxRelDiff(a: Network, b: Network): number {
+  let worst = 0;
+  [...a.weights, ...a.biases].forEach((t, i) => {
+    const u = [...b.weights, ...b.biases][i]!;
+    let scale = 1e-300;
+    let diff = 0;
+    t.data.forEach((v, k) => {
+      scale = Math.max(scale, Math.abs(v));
+      diff = Math.max(diff, Math.abs(v - u.data[k]!));
+    });
+    worst = Math.max(worst, diff / scale);
+  });
+  return worst;
+}
+
+const setups: Setup[] = [
+  { sizes: [12, 7, 5], activation: 'sigmoid', cost: 'quadratic', m: 4, lambda: 0 },
+  { sizes: [9, 6, 6, 4], activation: 'relu', cost: 'crossEntropy', m: 3, lambda: 2 },
+  { sizes: [8, 5, 3], activation: 'tanh', cost: 'logLikelihood', m: 5, lambda: 0.5 },
+  { sizes: [6, 4], activation: 'sigmoid', cost: 'quadratic', m: 1, lambda: 0 },
+];
+
+describe('createTrainingEngine', () => {
+  // Both engines compute the same update as the reference route; only the order of float64
+  // additions differs (SIMD kernels, fused update), so 1e-12 relative after 20 steps.
+  for (const s of setups) {
+    for (const engine of ['backprop', 'autodiff'] as const) {
+      for (const simd of [true, false]) {
+        it(`${engine} (${simd ? 'SIMD' : 'TypeScript'} kernels) matches tensors + SGD on [${s.sizes}] ${s.activation}/${s.cost}, m=${s.m}, λ=${s.lambda}`, () => {
+          const data = batches(s, 20, 7);
+          const want = reference(s, data);
+          const net = new Network(s.sizes, { activation: s.activation, cost: s.cost, seed: 3, init: 'scaled' });
+          const e = createTrainingEngine(net, { engine, batchSizes: [s.m], eta: 0.5, lambda: s.lambda, n: 100, simd });
+          expect(e.simd).toBe(simd && wasmSimdSupported());
+          const { X, Y } = e.batch(s.m);
+          for (const d of data) {
+            X.set(d.x);
+            Y.set(d.y);
+            e.step(s.m);
+          }
+          e.commit();
+          expect(maxRelDiff(net, want)).toBeLessThan(1e-12);
+        });
+      }
+    }
+  }
+
+  it('float32 storage stays within single-precision rounding of the float64 run', () => {
+    const s = setups[0]!;
+    const data = batches(s, 20, 9);
+    const want = reference(s, data);
+    const net = new Network(s.sizes, { activation: s.activation, cost: s.cost, seed: 3, init: 'scaled' });
+    const e = createTrainingEngine(net, { engine: 'backprop', dtype: 'float32', batchSizes: [s.m], eta: 0.5 });
+    const { X, Y } = e.batch(s.m);
+    expect(X).toBeInstanceOf(Float32Array);
+    for (const d of data) {
+      X.set(d.x);
+      Y.set(d.y);
+      e.step(s.m);
+    }
+    e.commit();
+    const diff = maxRelDiff(net, want);
+    expect(diff).toBeLessThan(1e-4);
+    expect(diff).toBeGreaterThan(0); // it really ran in float32
+  });
+
+  it('returns the batch cost before the step, as the network computes it', () => {
+    const s = setups[1]!;
+    const [d] = batches(s, 1, 11);
+    const net = new Network(s.sizes, { activation: s.activation, cost: s.cost, seed: 3, init: 'scaled' });
+    const expected = net.loss(fromData(d!.x.slice(), [s.sizes[0]!, s.m]), fromData(d!.y.slice(), [4, s.m])).item();
+    for (const engine of ['backprop', 'autodiff'] as const) {
+      const e = createTrainingEngine(net, { engine, batchSizes: [s.m], eta: 0.5 });
+      const { X, Y } = e.batch(s.m);
+      X.set(d!.x);
+      Y.set(d!.y);
+      expect(e.step(s.m)).toBeCloseTo(expected, 12);
+    }
+  });
+
+  it('keeps separate buffers per batch size and shares the weights between them', () => {
+    const s = setups[0]!;
+    const net = new Network(s.sizes, { seed: 3 });
+    const e = createTrainingEngine(net, { engine: 'backprop', batchSizes: [4, 2], eta: 0.5 });
+    expect(e.batch(4).X.length).toBe(12 * 4);
+    expect(e.batch(2).X.length).toBe(12 * 2);
+    const before = net.weights[0]!.data.slice();
+    e.batch(2).X.fill(1);
+    e.batch(2).Y[0] = 1;
+    e.step(2);
+    e.commit();
+    expect(net.weights[0]!.data).not.toEqual(before);
+  });
+
+  it('throws when asked for a batch size it was not built for, or for bad options', () => {
+    const net = new Network([3, 2], { seed: 1 });
+    const e = createTrainingEngine(net, { engine: 'backprop', batchSizes: [4], eta: 1 });
+    expect(() => e.step(5)).toThrow(/batch size 5 was not among batchSizes \[4\]/);
+    expect(() => createTrainingEngine(net, { engine: 'autodiff', dtype: 'float32', batchSizes: [4], eta: 1 })).toThrow(/autodiff engine runs in float64/);
+    expect(() => createTrainingEngine(net, { engine: 'backprop', batchSizes: [0], eta: 1 })).toThrow(/batchSizes must be positive integers/);
+    expect(() => createTrainingEngine(net, { engine: 'backprop', batchSizes: [4], eta: 1, lambda: 1 })).toThrow(/needs n/);
+    expect(() => createTrainingEngine(net, { engine: 'backprop', batchSizes: [4], eta: -1 })).toThrow(/eta must be positive/);
+  });
+});

@@ -1,0 +1,273 @@
+/**
+ * Training engines for a {@link Network}: one SGD step on a mini-batch with every buffer
+ * allocated once and reused, matrix products on WebAssembly SIMD where available. Two routes to
+ * the same update, held against each other by the tests:
+ * - `'backprop'`: the δ equations BP1–BP4 as fused kernels, in float64 or float32, with the
+ *   SGD update folded into BP3/BP4 (w += (−η δ)·aᵀ accumulates straight into the weights);
+ * - `'autodiff'`: the network's loss traced once as a tape (`trace` in @nabla/core) and
+ *   replayed each step, gradients from the ops' backward rules, then the same update.
+ */
+import { type FloatDType, type MatrixKernels, type Tape, type Tensor, createKernels, fromData, trace } from '@nabla/core';
+import type { Activation } from './activations.ts';
+import { Network } from './network.ts';
+
+/** Which route computes the gradients. */
+export type EngineName = 'autodiff' | 'backprop';
+
+/** Options of {@link createTrainingEngine}. */
+export interface TrainingEngineOptions {
+  /** `'backprop'` (δ equations) or `'autodiff'` (traced tape). */
+  engine: EngineName;
+  /** Storage of weights and activations (default float64; float32 only with `'backprop'`). */
+  dtype?: FloatDType;
+  /** Every mini-batch size the engine will see (the last batch of an epoch may be shorter). */
+  batchSizes: readonly number[];
+  /** Learning rate η. */
+  eta: number;
+  /** L2 regularisation λ (default 0), as in Nielsen's network2: w ← (1 − ηλ/n) w − η ∇C. */
+  lambda?: number;
+  /** n, the training set size (needed when λ > 0). */
+  n?: number;
+  /** Use WebAssembly SIMD when supported (default true). */
+  simd?: boolean;
+}
+
+/** The input and target buffers of one batch size, to be filled before each `step`. */
+export interface BatchBuffers {
+  /** X [sizes[0], m], examples as columns, row-major. */
+  readonly X: Float64Array | Float32Array;
+  /** Y [sizes[L], m], row-major. */
+  readonly Y: Float64Array | Float32Array;
+}
+
+/** A network being trained by plain SGD with reusable buffers. */
+export interface TrainingEngine {
+  /** The route and storage in use, and whether SIMD kernels run. */
+  readonly engine: EngineName;
+  readonly dtype: FloatDType;
+  readonly simd: boolean;
+  /** The buffers to fill for a batch of `m` examples (one of `batchSizes`). */
+  batch(m: number): BatchBuffers;
+  /** One SGD step on the batch in `batch(m)`; returns the batch's cost before the step. */
+  step(m: number): number;
+  /** Copies the engine's weights back into the network (float64). */
+  commit(): void;
+}
+
+function checkOptions(net: Network, o: TrainingEngineOptions): { decay: number; dtype: FloatDType } {
+  const dtype = o.dtype ?? 'float64';
+  if (o.engine !== 'backprop' && o.engine !== 'autodiff') throw new TypeError(`createTrainingEngine: unknown engine '${String(o.engine)}'; expected autodiff or backprop`);
+  if (dtype !== 'float64' && dtype !== 'float32') throw new TypeError(`createTrainingEngine: unknown dtype '${String(dtype)}'; expected float64 or float32`);
+  if (o.engine === 'autodiff' && dtype !== 'float64') throw new TypeError('createTrainingEngine: the autodiff engine runs in float64 (gradients are always float64); use engine backprop for float32');
+  if (!(o.eta > 0)) throw new RangeError(`createTrainingEngine: eta must be positive, got ${o.eta}`);
+  if (o.batchSizes.length === 0 || o.batchSizes.some((m) => !Number.isInteger(m) || m < 1)) {
+    throw new RangeError(`createTrainingEngine: batchSizes must be positive integers, got [${o.batchSizes.join(',')}]`);
+  }
+  const lambda = o.lambda ?? 0;
+  if (lambda !== 0 && !(o.n !== undefined && o.n > 0)) throw new RangeError(`createTrainingEngine: lambda ${lambda} needs n, the training set size`);
+  for (const act of [net.activation, net.outputActivation]) {
+    if (!act.elementwise && act !== net.outputActivation) throw new TypeError(`createTrainingEngine: hidden activation ${act.name} is not elementwise`);
+  }
+  return { decay: lambda === 0 ? 1 : 1 - (o.eta * lambda) / o.n!, dtype };
+}
+
+function bytesFor(net: Network, batchSizes: readonly number[], bytesPerValue: number, copies: number): number {
+  const sizes = net.sizes;
+  let params = 0;
+  for (let l = 1; l < sizes.length; l++) params += sizes[l]! * (sizes[l - 1]! + 1);
+  let acts = 0;
+  for (const m of new Set(batchSizes)) for (const n of sizes) acts += n * m;
+  // Generous: parameters and their gradients, and several buffers per activation (z, a, δ,
+  // tape intermediates), each rounded up to 16 bytes.
+  return (params * 2 + acts * copies) * bytesPerValue + 64 * 1024;
+}
+
+/**
+ * Creates a training engine for `net`: copies its weights into the engine's buffers, and
+ * trains there until `commit()` copies them back.
+ *
+ * @example
+ * ```ts
+ * const engine = createTrainingEngine(net, { engine: 'backprop', dtype: 'float32', batchSizes: [10], eta: 3 });
+ * const { X, Y } = engine.batch(10);
+ * batchInto(train, order, start, 10, X, Y);
+ * const cost = engine.step(10);
+ * engine.commit(); // net now holds the trained weights
+ * ```
+ * @param net - the network to train
+ * @param options - `engine`, `dtype`, `batchSizes`, `eta`, `lambda`, `n`, `simd`
+ */
+export function createTrainingEngine(net: Network, options: TrainingEngineOptions): TrainingEngine {
+  const { decay, dtype } = checkOptions(net, options);
+  return options.engine === 'backprop' ? deltaEngine(net, options, decay, dtype) : tapeEngine(net, options, decay);
+}
+
+type Floats = Float64Array | Float32Array;
+
+function activateInPlace(act: Activation, z: Floats, bias: Floats, a: Floats, rows: number, cols: number): void {
+  // Fused: z += b (broadcast over the m columns), a = σ(z), one pass.
+  const name = act.name;
+  for (let i = 0; i < rows; i++) {
+    const b = bias[i]!;
+    for (let j = i * cols, end = j + cols; j < end; j++) {
+      const v = z[j]! + b;
+      z[j] = v;
+      if (name === 'sigmoid') {
+        if (v >= 0) a[j] = 1 / (1 + Math.exp(-v));
+        else {
+          const e = Math.exp(v);
+          a[j] = e / (1 + e);
+        }
+      } else if (name === 'relu') a[j] = v > 0 ? v : 0;
+      else if (name === 'tanh') a[j] = Math.tanh(v);
+      else a[j] = v;
+    }
+  }
+  if (name === 'softmax') act.value(z as Float64Array, a as Float64Array, rows, cols);
+}
+
+function multiplyByPrime(act: Activation, d: Floats, z: Floats, a: Floats): void {
+  // BP2's ⊙ σ'(z^l), fused into one pass over δ.
+  const name = act.name;
+  if (name === 'sigmoid') for (let i = 0; i < d.length; i++) d[i] = d[i]! * a[i]! * (1 - a[i]!);
+  else if (name === 'relu') for (let i = 0; i < d.length; i++) d[i] = z[i]! > 0 ? d[i]! : 0;
+  else if (name === 'tanh') for (let i = 0; i < d.length; i++) d[i] = d[i]! * (1 - a[i]! * a[i]!);
+}
+
+function deltaEngine(net: Network, o: TrainingEngineOptions, decay: number, dtype: FloatDType): TrainingEngine {
+  const sizes = net.sizes;
+  const L = sizes.length - 1;
+  const k = createKernels(dtype, { bytes: bytesFor(net, o.batchSizes, dtype === 'float64' ? 8 : 4, 4), simd: o.simd ?? true }) as MatrixKernels<FloatDType> & {
+    alloc(n: number): Floats;
+    gemmNN(M: number, N: number, K: number, A: Floats, B: Floats, C: Floats, acc: boolean): void;
+    gemmNT(M: number, N: number, K: number, A: Floats, B: Floats, C: Floats, acc: boolean): void;
+    gemmTN(M: number, N: number, K: number, A: Floats, B: Floats, C: Floats, acc: boolean): void;
+  };
+  const W = net.weights.map((w) => k.alloc(w.size));
+  const B = net.biases.map((b) => k.alloc(b.size));
+  W.forEach((w, l) => w.set(net.weights[l]!.data));
+  B.forEach((b, l) => b.set(net.biases[l]!.data));
+  const act = (l: number): Activation => (l === L ? net.outputActivation : net.activation);
+
+  interface Buffers { A: Floats[]; Z: Floats[]; D: Floats[]; Y: Floats; out64: { z: Float64Array; a: Float64Array; y: Float64Array; d: Float64Array } }
+  const perBatch = new Map<number, Buffers>();
+  for (const m of new Set(o.batchSizes)) {
+    const A = sizes.map((n) => k.alloc(n * m));
+    const Z = sizes.map((n, l) => (l === 0 ? A[0]! : k.alloc(n * m)));
+    const D = sizes.map((n, l) => (l === 0 ? A[0]! : k.alloc(n * m)));
+    const nL = sizes[L]! * m;
+    const out64 = { z: new Float64Array(nL), a: new Float64Array(nL), y: new Float64Array(nL), d: new Float64Array(nL) };
+    perBatch.set(m, { A, Z, D, Y: k.alloc(nL), out64 });
+  }
+  const buffersFor = (m: number): Buffers => {
+    const b = perBatch.get(m);
+    if (b === undefined) throw new RangeError(`TrainingEngine: batch size ${m} was not among batchSizes [${o.batchSizes.join(',')}]`);
+    return b;
+  };
+  const eta = o.eta;
+
+  return {
+    engine: 'backprop',
+    dtype,
+    simd: k.simd,
+    batch: (m) => {
+      const b = buffersFor(m);
+      return { X: b.A[0]!, Y: b.Y };
+    },
+    step(m: number): number {
+      const { A, Z, D, Y, out64 } = buffersFor(m);
+      for (let l = 1; l <= L; l++) {
+        k.gemmNN(sizes[l]!, m, sizes[l - 1]!, W[l - 1]!, A[l - 1]!, Z[l]!, false);
+        activateInPlace(act(l), Z[l]!, B[l - 1]!, A[l]!, sizes[l]!, m);
+      }
+      // BP1 through the cost's own reference code, in float64 (the output layer is small).
+      out64.z.set(Z[L]!);
+      out64.a.set(A[L]!);
+      out64.y.set(Y);
+      net.cost.outputDelta(out64.z, out64.a, out64.y, act(L), out64.d, sizes[L]!, m);
+      const cost = net.cost.value(out64.a, out64.y, m, { z: out64.z, activation: act(L), rows: sizes[L]! });
+      D[L]!.set(out64.d);
+      for (let l = L; l >= 2; l--) {
+        k.gemmTN(sizes[l - 1]!, m, sizes[l]!, W[l - 1]!, D[l]!, D[l - 1]!, false); // BP2: (w^l)ᵀ δ^l …
+        multiplyByPrime(act(l - 1), D[l - 1]!, Z[l - 1]!, A[l - 1]!); // … ⊙ σ'(z^{l−1})
+      }
+      // Every δ was computed from the old weights; now the update, with −η folded into δ so
+      // BP4 accumulates straight into w and BP3 into b.
+      for (let l = 1; l <= L; l++) {
+        const d = D[l]!;
+        for (let i = 0; i < d.length; i++) d[i] = -eta * d[i]!;
+        const w = W[l - 1]!;
+        if (decay !== 1) for (let i = 0; i < w.length; i++) w[i] = decay * w[i]!;
+        k.gemmNT(sizes[l]!, sizes[l - 1]!, m, d, A[l - 1]!, w, true); // BP4
+        const b = B[l - 1]!;
+        for (let i = 0; i < sizes[l]!; i++) {
+          let s = 0;
+          for (let j = i * m, end = j + m; j < end; j++) s += d[j]!;
+          b[i] = b[i]! + s; // BP3
+        }
+      }
+      return cost;
+    },
+    commit() {
+      W.forEach((w, l) => net.weights[l]!.data.set(w));
+      B.forEach((b, l) => net.biases[l]!.data.set(b));
+    },
+  };
+}
+
+function tapeEngine(net: Network, o: TrainingEngineOptions, decay: number): TrainingEngine {
+  const k = createKernels('float64', { bytes: bytesFor(net, o.batchSizes, 8, 24), simd: o.simd ?? true });
+  const inArena = (t: Tensor): Tensor => {
+    const data = k.alloc(t.size);
+    data.set(t.data);
+    return fromData(data, t.shape, { requiresGrad: true });
+  };
+  // A twin of the network whose parameters live in the kernels' memory, so the tape's matmuls
+  // run there; `commit` copies them back.
+  const twin = new Network(net.sizes, {
+    activation: net.activation.name,
+    outputActivation: net.outputActivation.name,
+    cost: net.cost.name,
+    params: net.weights.map((w, l) => ({ weight: inArena(w), bias: inArena(net.biases[l]!) })),
+  });
+  const tapes = new Map<number, { tape: Tape; X: Tensor; Y: Tensor }>();
+  for (const m of new Set(o.batchSizes)) {
+    const X = fromData(k.alloc(net.sizes[0]! * m), [net.sizes[0]!, m]);
+    const Y = fromData(k.alloc(net.sizes[net.sizes.length - 1]! * m), [net.sizes[net.sizes.length - 1]!, m]);
+    tapes.set(m, { tape: trace(() => twin.loss(X, Y), { allocate: (n) => k.alloc(n) }), X, Y });
+  }
+  const tapeFor = (m: number) => {
+    const t = tapes.get(m);
+    if (t === undefined) throw new RangeError(`TrainingEngine: batch size ${m} was not among batchSizes [${o.batchSizes.join(',')}]`);
+    return t;
+  };
+  const weights = twin.weights;
+  const biases = twin.biases;
+  const eta = o.eta;
+  const update = (p: Tensor, factor: number): void => {
+    const w = p.data;
+    const g = p.grad!.data;
+    for (let i = 0; i < w.length; i++) w[i] = factor * w[i]! - eta * g[i]!;
+  };
+  return {
+    engine: 'autodiff',
+    dtype: 'float64',
+    simd: k.simd,
+    batch: (m) => {
+      const t = tapeFor(m);
+      return { X: t.X.data, Y: t.Y.data };
+    },
+    step(m: number): number {
+      const { tape } = tapeFor(m);
+      const cost = tape.forward();
+      tape.backward();
+      for (const w of weights) update(w, decay);
+      for (const b of biases) update(b, 1);
+      return cost;
+    },
+    commit() {
+      weights.forEach((w, l) => net.weights[l]!.data.set(w.data));
+      biases.forEach((b, l) => net.biases[l]!.data.set(b.data));
+    },
+  };
+}
