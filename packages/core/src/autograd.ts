@@ -62,7 +62,13 @@ function checkFinite(op: string, index: number, shape: Shape, d: Float64Array): 
  * first use by `bufferFor`). Primitives run their table rule; custom ops their tensor VJP,
  * whose shapes are checked here because user code can get them wrong.
  */
-export function backwardNode(t: Tensor, g: Float64Array, bufferFor: (input: Tensor) => Float64Array, detect: boolean): void {
+export function backwardNode(
+  t: Tensor,
+  g: Float64Array,
+  bufferFor: (input: Tensor) => Float64Array,
+  detect: boolean,
+  fresh?: readonly boolean[],
+): void {
   const node = t.node!;
   const { op, inputs } = node;
   if (node.primitive !== undefined) {
@@ -71,7 +77,7 @@ export function backwardNode(t: Tensor, g: Float64Array, bufferFor: (input: Tens
       const input = inputs[i]!;
       if (!input.requiresGrad) continue;
       const gi = bufferFor(input);
-      node.primitive.backward(i, g, gi, k);
+      node.primitive.backward(i, g, gi, k, fresh?.[i] === true);
       if (detect) checkFinite(op, i, input.shape, gi);
     }
     return;

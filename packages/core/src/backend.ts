@@ -29,6 +29,8 @@ export interface MatrixKernels<D extends FloatDType = FloatDType> {
   gemmNT(M: number, N: number, K: number, A: FloatArrayOf[D], B: FloatArrayOf[D], C: FloatArrayOf[D], accumulate: boolean): void;
   /** C[M×N] (+)= A[K×M]ᵀ · B[K×N]. */
   gemmTN(M: number, N: number, K: number, A: FloatArrayOf[D], B: FloatArrayOf[D], C: FloatArrayOf[D], accumulate: boolean): void;
+  /** Y = alpha·X + beta·Y elementwise: an optimizer's update, w = (1 − ηλ/n)·w − η·g. */
+  axpby(alpha: number, X: FloatArrayOf[D], beta: number, Y: FloatArrayOf[D]): void;
 }
 
 /** Options of {@link createKernels}. */
@@ -69,8 +71,8 @@ export function createKernels<D extends FloatDType>(dtype: D, options: KernelOpt
   arenas.set(arena.f64(0).buffer, arena);
   const k =
     dtype === 'float64'
-      ? { alloc: (n: number) => arena.f64(n), gemmNN: arena.gemmNN_f64, gemmNT: arena.gemmNT_f64, gemmTN: arena.gemmTN_f64 }
-      : { alloc: (n: number) => arena.f32(n), gemmNN: arena.gemmNN_f32, gemmNT: arena.gemmNT_f32, gemmTN: arena.gemmTN_f32 };
+      ? { alloc: (n: number) => arena.f64(n), gemmNN: arena.gemmNN_f64, gemmNT: arena.gemmNT_f64, gemmTN: arena.gemmTN_f64, axpby: arena.axpby_f64 }
+      : { alloc: (n: number) => arena.f32(n), gemmNN: arena.gemmNN_f32, gemmNT: arena.gemmNT_f32, gemmTN: arena.gemmTN_f32, axpby: arena.axpby_f32 };
   return { dtype, simd: true, ...k } as unknown as MatrixKernels<D>;
 }
 
@@ -82,12 +84,29 @@ function plainKernels<D extends FloatDType>(dtype: D): MatrixKernels<D> {
           gemmNN: (M: number, N: number, K: number, A: Float64Array, B: Float64Array, C: Float64Array, acc: boolean) => gemmNN_f64(M, N, K, A, 0, B, 0, C, 0, acc),
           gemmNT: (M: number, N: number, K: number, A: Float64Array, B: Float64Array, C: Float64Array, acc: boolean) => gemmNT_f64(M, N, K, A, 0, B, 0, C, 0, acc),
           gemmTN: (M: number, N: number, K: number, A: Float64Array, B: Float64Array, C: Float64Array, acc: boolean) => gemmTN_f64(M, N, K, A, 0, B, 0, C, 0, acc),
+          axpby: axpby64,
         }
       : {
           alloc: (n: number) => new Float32Array(n),
           gemmNN: (M: number, N: number, K: number, A: Float32Array, B: Float32Array, C: Float32Array, acc: boolean) => gemmNN_f32(M, N, K, A, 0, B, 0, C, 0, acc),
           gemmNT: (M: number, N: number, K: number, A: Float32Array, B: Float32Array, C: Float32Array, acc: boolean) => gemmNT_f32(M, N, K, A, 0, B, 0, C, 0, acc),
           gemmTN: (M: number, N: number, K: number, A: Float32Array, B: Float32Array, C: Float32Array, acc: boolean) => gemmTN_f32(M, N, K, A, 0, B, 0, C, 0, acc),
+          axpby: axpby32,
         };
   return { dtype, simd: false, ...k } as unknown as MatrixKernels<D>;
+}
+
+function checkAxpby(X: ArrayLike<number>, Y: ArrayLike<number>, op: string): void {
+  if (X.length !== Y.length) throw new RangeError(`${op}: X has ${X.length} elements, Y ${Y.length}`);
+}
+
+// One function per array type keeps each monomorphic.
+function axpby64(alpha: number, X: Float64Array, beta: number, Y: Float64Array): void {
+  checkAxpby(X, Y, 'axpby_f64');
+  for (let i = 0; i < Y.length; i++) Y[i] = alpha * X[i]! + beta * Y[i]!;
+}
+
+function axpby32(alpha: number, X: Float32Array, beta: number, Y: Float32Array): void {
+  checkAxpby(X, Y, 'axpby_f32');
+  for (let i = 0; i < Y.length; i++) Y[i] = alpha * X[i]! + beta * Y[i]!;
 }

@@ -50,8 +50,14 @@ export interface KernelArgs<A> {
 export interface Primitive<A> {
   /** Computes the output into `k.out`. */
   forward(k: KernelArgs<A>): void;
-  /** Adds ∂L/∂x_i into `gi`, given `g` = ∂L/∂out (and the forward's inputs and output). */
-  backward(i: number, g: Float64Array, gi: Float64Array, k: KernelArgs<A>): void;
+  /**
+   * Adds ∂L/∂x_i into `gi`, given `g` = ∂L/∂out (and the forward's inputs and output). With
+   * `fresh` (asked only of rules that declare `overwrites`), `gi` holds no gradient yet and the
+   * rule writes it instead: a tape then needs not zero that buffer every step.
+   */
+  backward(i: number, g: Float64Array, gi: Float64Array, k: KernelArgs<A>, fresh?: boolean): void;
+  /** The backward rule honours `fresh` (writes rather than adds). */
+  readonly overwrites?: boolean;
   /** The output shares input 0's storage (no copy): reshape. */
   readonly view?: boolean;
 }
@@ -220,11 +226,12 @@ export const primitives: { readonly [P in PrimitiveName]: Primitive<PrimitiveAtt
       gemm('NN', M, N, K, k.x[0]!, k.x[1]!, k.out, false);
     },
     // C = A·B: ∂L/∂A = G·Bᵀ, ∂L/∂B = Aᵀ·G — kernels read the transposes in place, no copies.
-    backward: (i, g, gi, k) => {
+    overwrites: true,
+    backward: (i, g, gi, k, fresh = false) => {
       const [M, K] = k.shapes[0] as [number, number];
       const N = k.shapes[1]![1]!;
-      if (i === 0) gemm('NT', M, K, N, g, k.x[1]!, gi, true);
-      else gemm('TN', K, N, M, k.x[0]!, g, gi, true);
+      if (i === 0) gemm('NT', M, K, N, g, k.x[1]!, gi, !fresh);
+      else gemm('TN', K, N, M, k.x[0]!, g, gi, !fresh);
     },
   },
   transpose: {

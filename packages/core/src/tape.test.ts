@@ -165,4 +165,21 @@ describe('trace', () => {
     expect(Number.isFinite(eager)).toBe(true);
     expect(tape.forward()).toBeAllclose([eager], { rtol: 1e-12 });
   });
+
+  // Matmul rules write their input's gradient buffer outright when they are its first
+  // contribution; a weight used by two matmuls must still get the sum of both.
+  it('sums the gradients of a weight used by two matmuls, over several replays', () => {
+    const rng = createRng(8);
+    const X = zeros([3, 4]);
+    const w = randn([3, 3], { seed: 5, requiresGrad: true });
+    const f = (): Tensor => w.matmul(X).tanh().add(w.matmul(X.mul(2)).sigmoid()).square().sum();
+    const tape = trace(f);
+    for (let step = 0; step < 3; step++) {
+      for (let i = 0; i < X.size; i++) X.data[i] = rng.normal();
+      tape.forward();
+      tape.backward();
+      const [expected] = grad((v: Tensor) => v.matmul(X).tanh().add(v.matmul(X.mul(2)).sigmoid()).square().sum())(w.detach());
+      expect(w.grad).toBeAllclose(expected!, { rtol: 1e-12, atol: 1e-14 });
+    }
+  });
 });

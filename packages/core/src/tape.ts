@@ -95,7 +95,23 @@ export function trace(fn: () => Tensor, options: TraceOptions = {}): Tape {
       gradOf.set(input, buffer);
     }
   }
-  const buffers = [...gradOf.values()];
+  // Plan each step's backward once: an input's first contribution (in reverse order) may write
+  // its buffer outright where the rule allows it (matmul), so only the other buffers are zeroed
+  // each step — for a network, that spares the weight-sized ones.
+  const fresh: boolean[][] = gradNodes.map(() => []);
+  const written = new Set<Tensor>([output]);
+  const zeroed = new Set<Tensor>();
+  for (let k = gradNodes.length - 1; k >= 0; k--) {
+    const node = gradNodes[k]!.node!;
+    node.inputs.forEach((input, i) => {
+      if (!input.requiresGrad) return;
+      const first = !written.has(input);
+      written.add(input);
+      fresh[k]![i] = first && node.primitive?.overwrites === true;
+      if (first && !fresh[k]![i]) zeroed.add(input);
+    });
+  }
+  const buffers = [...zeroed].map((t) => gradOf.get(t)!);
   const gradTensors = new Map<Tensor, Tensor>();
   for (const [t, b] of gradOf) if (t.node === null || t.retainsGrad) gradTensors.set(t, new Tensor(b, t.shape));
   const outGrad = gradOf.get(output)!;
@@ -120,11 +136,12 @@ export function trace(fn: () => Tensor, options: TraceOptions = {}): Tape {
     },
     backward(): void {
       for (const b of buffers) b.fill(0);
+      outGrad.fill(0);
       outGrad[0] = 1;
       noGrad(() => {
         for (let k = gradNodes.length - 1; k >= 0; k--) {
           const t = gradNodes[k]!;
-          backwardNode(t, gradOf.get(t)!, lookup, false);
+          backwardNode(t, gradOf.get(t)!, lookup, false, fresh[k]);
         }
       });
       // Re-attached every time: an eager backward() in between may have replaced `.grad`.

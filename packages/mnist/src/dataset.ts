@@ -222,11 +222,25 @@ export function batchInto(
   const { images, labels } = split;
   for (let j = 0; j < m; j++) {
     const example = exampleAt(indices, start + j, split.count);
-    const base = example * pixels;
-    // Writes stride by m (one column); reads stay sequential through the image.
-    for (let p = 0, o = j; p < pixels; p++, o += m) X[o] = (images[base + p] ?? 0) / 255;
+    if (X instanceof Float64Array) fillColumn64(images, example * pixels, pixels, X, j, m);
+    else fillColumn32(images, example * pixels, pixels, X, j, m);
     if (Y !== null) Y[(labels[example] ?? 0) * m + j] = 1;
   }
+}
+
+// Grey level → value in [0, 1], looked up rather than divided: this runs for every pixel of
+// every mini-batch.
+const GREY64 = Float64Array.from({ length: 256 }, (_, v) => v / 255);
+const GREY32 = Float32Array.from(GREY64);
+
+// One function per array type keeps each monomorphic (a shared one runs at about half speed).
+// Writes stride by m (one column); reads stay sequential through the image.
+function fillColumn64(images: Uint8Array, base: number, pixels: number, X: Float64Array, j: number, m: number): void {
+  for (let p = 0, o = j; p < pixels; p++, o += m) X[o] = GREY64[images[base + p]!]!;
+}
+
+function fillColumn32(images: Uint8Array, base: number, pixels: number, X: Float32Array, j: number, m: number): void {
+  for (let p = 0, o = j; p < pixels; p++, o += m) X[o] = GREY32[images[base + p]!]!;
 }
 
 function checkBatchArgs(

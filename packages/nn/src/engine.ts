@@ -105,25 +105,38 @@ export function createTrainingEngine(net: Network, options: TrainingEngineOption
 type Floats = Float64Array | Float32Array;
 
 function activateInPlace(act: Activation, z: Floats, bias: Floats, a: Floats, rows: number, cols: number): void {
-  // Fused: z += b (broadcast over the m columns), a = σ(z), one pass.
-  const name = act.name;
+  // Fused: z += b (broadcast over the m columns) and a = σ(z), one loop per activation so the
+  // inner loop has no branch on the activation's name.
   for (let i = 0; i < rows; i++) {
     const b = bias[i]!;
-    for (let j = i * cols, end = j + cols; j < end; j++) {
-      const v = z[j]! + b;
-      z[j] = v;
-      if (name === 'sigmoid') {
+    for (let j = i * cols, end = j + cols; j < end; j++) z[j] = z[j]! + b;
+  }
+  const n = rows * cols;
+  switch (act.name) {
+    case 'sigmoid':
+      for (let j = 0; j < n; j++) {
+        const v = z[j]!;
+        // NOTE: e^−v overflows for v < −709; e^v / (1 + e^v) cannot.
         if (v >= 0) a[j] = 1 / (1 + Math.exp(-v));
         else {
           const e = Math.exp(v);
           a[j] = e / (1 + e);
         }
-      } else if (name === 'relu') a[j] = v > 0 ? v : 0;
-      else if (name === 'tanh') a[j] = Math.tanh(v);
-      else a[j] = v;
-    }
+      }
+      return;
+    case 'relu':
+      for (let j = 0; j < n; j++) a[j] = z[j]! > 0 ? z[j]! : 0;
+      return;
+    case 'tanh':
+      for (let j = 0; j < n; j++) a[j] = Math.tanh(z[j]!);
+      return;
+    case 'identity':
+      a.set(z);
+      return;
+    case 'softmax':
+      act.value(z as Float64Array, a as Float64Array, rows, cols);
+      return;
   }
-  if (name === 'softmax') act.value(z as Float64Array, a as Float64Array, rows, cols);
 }
 
 function multiplyByPrime(act: Activation, d: Floats, z: Floats, a: Floats): void {
@@ -142,6 +155,7 @@ function deltaEngine(net: Network, o: TrainingEngineOptions, decay: number, dtyp
     gemmNN(M: number, N: number, K: number, A: Floats, B: Floats, C: Floats, acc: boolean): void;
     gemmNT(M: number, N: number, K: number, A: Floats, B: Floats, C: Floats, acc: boolean): void;
     gemmTN(M: number, N: number, K: number, A: Floats, B: Floats, C: Floats, acc: boolean): void;
+    axpby(alpha: number, X: Floats, beta: number, Y: Floats): void;
   };
   const W = net.weights.map((w) => k.alloc(w.size));
   const B = net.biases.map((b) => k.alloc(b.size));
@@ -197,7 +211,7 @@ function deltaEngine(net: Network, o: TrainingEngineOptions, decay: number, dtyp
         const d = D[l]!;
         for (let i = 0; i < d.length; i++) d[i] = -eta * d[i]!;
         const w = W[l - 1]!;
-        if (decay !== 1) for (let i = 0; i < w.length; i++) w[i] = decay * w[i]!;
+        if (decay !== 1) k.axpby(0, w, decay, w);
         k.gemmNT(sizes[l]!, sizes[l - 1]!, m, d, A[l - 1]!, w, true); // BP4
         const b = B[l - 1]!;
         for (let i = 0; i < sizes[l]!; i++) {
@@ -244,11 +258,8 @@ function tapeEngine(net: Network, o: TrainingEngineOptions, decay: number): Trai
   const weights = twin.weights;
   const biases = twin.biases;
   const eta = o.eta;
-  const update = (p: Tensor, factor: number): void => {
-    const w = p.data;
-    const g = p.grad!.data;
-    for (let i = 0; i < w.length; i++) w[i] = factor * w[i]! - eta * g[i]!;
-  };
+  // w = factor·w − η·g, on SIMD where the kernels have it.
+  const update = (p: Tensor, factor: number): void => k.axpby(-eta, p.grad!.data, factor, p.data);
   return {
     engine: 'autodiff',
     dtype: 'float64',

@@ -11,6 +11,7 @@
 ;;   gemm_nn_f64 / gemm_nn_f32 (m n k a b c acc)   C[m×n] (+)= A[m×k]  · B[k×n]
 ;;   gemm_nt_f64 / gemm_nt_f32 (m n k a b c acc)   C[m×n] (+)= A[m×k]  · B[n×k]ᵀ
 ;;   gemm_tn_f64 / gemm_tn_f32 (m n k a b c acc)   C[m×n] (+)= A[k×m]ᵀ · B[k×n]
+;;   axpby_f64 / axpby_f32 (n alpha x beta y)     y[i] = alpha·x[i] + beta·y[i], i < n (an SGD update)
 ;;   memory      the module's own memory (growable; callers grow it once, before taking views)
 ;;   heap_base   first byte callers may use; [0, heap_base) is this module's scratch space
 ;;
@@ -716,6 +717,55 @@
         (br_if $chunks (i32.lt_u (local.get $k0) (local.get $k))))
       (local.set $j0 (i32.add (local.get $j0) (i32.const 32)))
       (br $panels)))
+  )
+
+
+  ;; ---- y = alpha·x + beta·y over n elements: the parameter update of an optimizer step ----
+  (func (export "axpby_f64") (param $n i32) (param $alpha f64) (param $x i32) (param $beta f64) (param $y i32)
+    (local $end i32) (local $end2 i32) (local $va v128) (local $vb v128)
+    (local.set $end (i32.add (local.get $x) (i32.shl (local.get $n) (i32.const 3))))
+    (local.set $end2 (i32.add (local.get $x) (i32.shl (i32.and (local.get $n) (i32.const -2)) (i32.const 3))))
+    (local.set $va (f64x2.splat (local.get $alpha)))
+    (local.set $vb (f64x2.splat (local.get $beta)))
+    (block $done2
+      (loop $pairs
+        (br_if $done2 (i32.ge_u (local.get $x) (local.get $end2)))
+        (v128.store (local.get $y)
+          (f64x2.add (f64x2.mul (local.get $va) (v128.load (local.get $x)))
+                     (f64x2.mul (local.get $vb) (v128.load (local.get $y)))))
+        (local.set $x (i32.add (local.get $x) (i32.const 16)))
+        (local.set $y (i32.add (local.get $y) (i32.const 16)))
+        (br $pairs)))
+    (if (i32.lt_u (local.get $x) (local.get $end)) (then
+      (f64.store (local.get $y)
+        (f64.add (f64.mul (local.get $alpha) (f64.load (local.get $x)))
+                 (f64.mul (local.get $beta) (f64.load (local.get $y)))))))
+  )
+
+  (func (export "axpby_f32") (param $n i32) (param $alpha f32) (param $x i32) (param $beta f32) (param $y i32)
+    (local $end i32) (local $end4 i32) (local $va v128) (local $vb v128)
+    (local.set $end (i32.add (local.get $x) (i32.shl (local.get $n) (i32.const 2))))
+    (local.set $end4 (i32.add (local.get $x) (i32.shl (i32.and (local.get $n) (i32.const -4)) (i32.const 2))))
+    (local.set $va (f32x4.splat (local.get $alpha)))
+    (local.set $vb (f32x4.splat (local.get $beta)))
+    (block $done4
+      (loop $quads
+        (br_if $done4 (i32.ge_u (local.get $x) (local.get $end4)))
+        (v128.store (local.get $y)
+          (f32x4.add (f32x4.mul (local.get $va) (v128.load (local.get $x)))
+                     (f32x4.mul (local.get $vb) (v128.load (local.get $y)))))
+        (local.set $x (i32.add (local.get $x) (i32.const 16)))
+        (local.set $y (i32.add (local.get $y) (i32.const 16)))
+        (br $quads)))
+    (block $done1
+      (loop $ones
+        (br_if $done1 (i32.ge_u (local.get $x) (local.get $end)))
+        (f32.store (local.get $y)
+          (f32.add (f32.mul (local.get $alpha) (f32.load (local.get $x)))
+                   (f32.mul (local.get $beta) (f32.load (local.get $y)))))
+        (local.set $x (i32.add (local.get $x) (i32.const 4)))
+        (local.set $y (i32.add (local.get $y) (i32.const 4)))
+        (br $ones)))
   )
 
 )

@@ -28,6 +28,8 @@ interface MatmulExports {
   gemm_nn_f32(m: number, n: number, k: number, a: number, b: number, c: number, acc: number): void;
   gemm_nt_f32(m: number, n: number, k: number, a: number, b: number, c: number, acc: number): void;
   gemm_tn_f32(m: number, n: number, k: number, a: number, b: number, c: number, acc: number): void;
+  axpby_f64(n: number, alpha: number, x: number, beta: number, y: number): void;
+  axpby_f32(n: number, alpha: number, x: number, beta: number, y: number): void;
 }
 
 /** (module (func (result v128) i32.const 0 i8x16.splat)): validates only where SIMD is supported. */
@@ -132,6 +134,10 @@ export interface WasmArena {
   gemmNT_f32(M: number, N: number, K: number, A: Float32Array, B: Float32Array, C: Float32Array, accumulate?: boolean): void;
   /** C[M×N] (+)= A[K×M]ᵀ · B[K×N] in float32; accumulate true adds to C. */
   gemmTN_f32(M: number, N: number, K: number, A: Float32Array, B: Float32Array, C: Float32Array, accumulate?: boolean): void;
+  /** Y = alpha·X + beta·Y elementwise (X and Y of equal length): an optimizer's update. */
+  axpby_f64(alpha: number, X: Float64Array, beta: number, Y: Float64Array): void;
+  /** Y = alpha·X + beta·Y elementwise in float32. */
+  axpby_f32(alpha: number, X: Float32Array, beta: number, Y: Float32Array): void;
 }
 
 const PAGE = 65536;
@@ -231,6 +237,14 @@ export function createWasmArena(bytes: number): WasmArena {
     gemmNT_f32(M, N, K, A, B, C, accumulate = false) {
       checkGemmOperands('gemmNT_f32', M, N, K, A.length, 0, M * K, B.length, 0, N * K, C.length, 0);
       ex.gemm_nt_f32(M, N, K, offsetOf('gemmNT_f32', 'A', A), offsetOf('gemmNT_f32', 'B', B), offsetOf('gemmNT_f32', 'C', C), accumulate ? 1 : 0);
+    },
+    axpby_f64(alpha, X, beta, Y) {
+      if (X.length !== Y.length) throw new RangeError(`axpby_f64: X has ${X.length} elements, Y ${Y.length}`);
+      ex.axpby_f64(X.length, alpha, offsetOf('axpby_f64', 'X', X), beta, offsetOf('axpby_f64', 'Y', Y));
+    },
+    axpby_f32(alpha, X, beta, Y) {
+      if (X.length !== Y.length) throw new RangeError(`axpby_f32: X has ${X.length} elements, Y ${Y.length}`);
+      ex.axpby_f32(X.length, alpha, offsetOf('axpby_f32', 'X', X), beta, offsetOf('axpby_f32', 'Y', Y));
     },
     gemmTN_f32(M, N, K, A, B, C, accumulate = false) {
       checkGemmOperands('gemmTN_f32', M, N, K, A.length, 0, K * M, B.length, 0, K * N, C.length, 0);

@@ -1,0 +1,89 @@
+import { describe, expect, it } from 'vitest';
+import { createKernels, createRng, fromData, trace, wasmSimdSupported } from './index.ts';
+
+const rng = createRng(4);
+const fill = (a: Float64Array | Float32Array): void => {
+  for (let i = 0; i < a.length; i++) a[i] = rng.normal();
+};
+
+describe('createKernels', () => {
+  it('has SIMD on this Node (the fast path the benchmarks measure)', () => {
+    expect(wasmSimdSupported()).toBe(true);
+    expect(createKernels('float64', { bytes: 1024 }).simd).toBe(true);
+    expect(createKernels('float64', { bytes: 1024, simd: false }).simd).toBe(false);
+  });
+
+  for (const dtype of ['float64', 'float32'] as const) {
+    // float64 sums in another order differ by rounding only; float32 by single-precision rounding.
+    const rtol = dtype === 'float64' ? 1e-12 : 1e-5;
+    it(`gives the same products and updates with SIMD and with TypeScript loops (${dtype})`, () => {
+      const wasm = createKernels(dtype, { bytes: 1 << 20 });
+      const ts = createKernels(dtype, { bytes: 0, simd: false });
+      const [M, N, K] = [13, 7, 29];
+      for (const layout of ['NN', 'NT', 'TN'] as const) {
+        const A = wasm.alloc(M * K);
+        const B = wasm.alloc(K * N);
+        fill(A);
+        fill(B);
+        const C1 = wasm.alloc(M * N);
+        const C2 = ts.alloc(M * N);
+        fill(C1);
+        C2.set(C1);
+        const call = (k: typeof wasm, C: typeof C1, a: typeof A, b: typeof B): void => {
+          if (layout === 'NN') k.gemmNN(M, N, K, a, b, C, true);
+          else if (layout === 'NT') k.gemmNT(M, N, K, a, b, C, true);
+          else k.gemmTN(M, N, K, a, b, C, true);
+        };
+        call(wasm, C1, A, B);
+        const a2 = ts.alloc(A.length);
+        const b2 = ts.alloc(B.length);
+        a2.set(A);
+        b2.set(B);
+        call(ts, C2, a2, b2);
+        expect(C1).toBeAllclose(C2, { rtol, atol: rtol });
+      }
+      for (const n of [0, 1, 2, 3, 5, 8, 33]) {
+        const X = wasm.alloc(n);
+        const Y = wasm.alloc(n);
+        fill(X);
+        fill(Y);
+        const Y2 = ts.alloc(n);
+        Y2.set(Y);
+        const X2 = ts.alloc(n);
+        X2.set(X);
+        const expected = Array.from(Y, (y, i) => -0.5 * X[i]! + 0.9 * y);
+        wasm.axpby(-0.5, X, 0.9, Y);
+        ts.axpby(-0.5, X2, 0.9, Y2);
+        expect(Y).toBeAllclose(expected, { rtol, atol: rtol });
+        expect(Y2).toBeAllclose(expected, { rtol, atol: rtol });
+      }
+    });
+  }
+
+  it('rejects buffers from elsewhere and mismatched lengths', () => {
+    const wasm = createKernels('float64', { bytes: 4096 });
+    expect(() => wasm.axpby(1, new Float64Array(3), 1, wasm.alloc(3))).toThrow(/not a view into this arena/);
+    expect(() => wasm.axpby(1, wasm.alloc(3), 1, wasm.alloc(4))).toThrow(/X has 3 elements, Y 4/);
+  });
+
+  it('runs a traced tape in arena memory to the same gradients as eager autodiff', () => {
+    const k = createKernels('float64', { bytes: 1 << 20 });
+    const inArena = (values: Float64Array, shape: number[], requiresGrad: boolean) => {
+      const d = k.alloc(values.length);
+      d.set(values);
+      return fromData(d, shape, { requiresGrad });
+    };
+    const w0 = new Float64Array(6 * 5);
+    const x0 = new Float64Array(5 * 4);
+    fill(w0);
+    fill(x0);
+    const w = inArena(w0, [6, 5], true);
+    const x = inArena(x0, [5, 4], false);
+    const tape = trace(() => w.matmul(x).sigmoid().sum(), { allocate: (n) => k.alloc(n) });
+    tape.forward();
+    tape.backward();
+    const eagerW = fromData(w0.slice(), [6, 5], { requiresGrad: true });
+    eagerW.matmul(fromData(x0.slice(), [5, 4])).sigmoid().sum().backward();
+    expect(w.grad).toBeAllclose(eagerW.grad!, { rtol: 1e-12 });
+  });
+});

@@ -1,0 +1,196 @@
+// pnpm bench: one epoch of Nielsen's MNIST workload ([784,30,10], sigmoid, quadratic cost, η = 3,
+// 60,000 images, data loading excluded) at batch 10 and 100, for nabla's engines and the peers
+// (NumPy's matrix-based code, TensorFlow.js cpu and wasm), alternating between implementations
+// run after run, each epoch in a fresh child process. Then matmul GFLOP/s at the workload's
+// shapes and the peak RSS of a 30-epoch training run.
+//
+//   pnpm bench [--runs 3] [--batches 10,100] [--only nabla] [--skip-rss]
+import { spawn, spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { bundledMnistDir } from '@nabla/mnist';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = join(here, '..', '..', '..');
+const { values: args } = parseArgs({
+  options: {
+    runs: { type: 'string', default: '3' },
+    batches: { type: 'string', default: '10,100' },
+    only: { type: 'string' },
+    'skip-rss': { type: 'boolean', default: false },
+  },
+});
+const runs = Number(args.runs);
+const batches = args.batches!.split(',').map(Number);
+
+interface Result {
+  impl: string;
+  batch: number;
+  run: number;
+  seconds: number;
+  correct: number;
+  total: number;
+}
+
+interface Impl {
+  name: string;
+  peer: boolean;
+  command: (batch: number, seed: number) => [string, string[], NodeJS.ProcessEnv?];
+}
+
+const tsx = join(root, 'node_modules', '.bin', 'tsx');
+const nabla = (engine: string, dtype: string): Impl => ({
+  name: `nabla-${engine}-${dtype}`,
+  peer: false,
+  command: (batch, seed) => [tsx, [join(here, 'nabla_epoch.ts'), '--engine', engine, '--dtype', dtype, '--batch', String(batch), '--seed', String(seed)]],
+});
+
+function hasNumpy(): boolean {
+  return spawnSync('python3', ['-c', 'import numpy'], { stdio: 'ignore' }).status === 0;
+}
+
+// OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE may be set on this machine to work around old OpenBLAS
+// builds; they slow a current NumPy down, so the NumPy peer runs without them.
+const numpyEnv = (): NodeJS.ProcessEnv => {
+  const env = { ...process.env };
+  delete env['OPENBLAS_CORETYPE'];
+  delete env['OPENBLAS_L2_SIZE'];
+  return env;
+};
+const numpy = (dtype: string): Impl => ({
+  name: `numpy-${dtype}`,
+  peer: true,
+  command: (batch, seed) => ['python3', [join(here, 'numpy_epoch.py'), bundledMnistDir(), '--batch', String(batch), '--dtype', dtype, '--runs', '1', '--seed', String(seed)], numpyEnv()],
+});
+const tfjs = (backend: string): Impl => ({
+  name: `tfjs-${backend}`,
+  peer: true,
+  command: (batch, seed) => [tsx, [join(here, 'tfjs_epoch.ts'), '--backend', backend, '--batch', String(batch), '--seed', String(seed)]],
+});
+
+const impls: Impl[] = [nabla('autodiff', 'float64'), nabla('backprop', 'float64'), nabla('backprop', 'float32')];
+if (hasNumpy()) impls.push(numpy('float64'), numpy('float32'));
+else console.log('NumPy: skipped (python3 with numpy not found); the NumPy ratios are not printed');
+impls.push(tfjs('wasm'), tfjs('cpu'));
+const selected = args.only === undefined ? impls : impls.filter((i) => i.name.startsWith(args.only!));
+
+function runChild(impl: Impl, batch: number, seed: number): Promise<Result> {
+  const [cmd, argv, env] = impl.command(batch, seed);
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, argv, { env: env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => (out += d));
+    child.stderr.on('data', (d: Buffer) => (err += d));
+    child.on('close', (code) => {
+      const line = out.trim().split('\n').pop() ?? '';
+      if (code !== 0 || line === '') reject(new Error(`${impl.name} batch ${batch} failed (exit ${code}): ${err.trim().split('\n').slice(-3).join(' | ')}`));
+      else resolve({ ...(JSON.parse(line) as Result), impl: impl.name, run: seed - 1 });
+    });
+  });
+}
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 === 1 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+};
+const pad = (s: string, n: number): string => s.padEnd(n);
+const lpad = (s: string, n: number): string => s.padStart(n);
+
+console.log(`nabla bench — ${new Date().toISOString()} — node ${process.version}, ${(await import('node:os')).cpus()[0]?.model ?? 'cpu'} ×${(await import('node:os')).cpus().length}`);
+console.log(`one epoch of [784,30,10] sigmoid/quadratic, η = 3, 60,000 images; median of ${runs} runs, implementations alternating\n`);
+const results: Result[] = [];
+for (let r = 1; r <= runs; r++) {
+  for (const batch of batches) {
+    for (const impl of selected) {
+      try {
+        const res = await runChild(impl, batch, r);
+        results.push(res);
+        process.stderr.write(`  run ${r} batch ${lpad(String(batch), 3)} ${pad(impl.name, 24)} ${res.seconds.toFixed(3)} s  ${res.correct}/${res.total}\n`);
+      } catch (e) {
+        process.stderr.write(`  ${(e as Error).message}\n`);
+      }
+    }
+  }
+}
+
+const table = new Map<string, { seconds: number; accuracy: number }>();
+for (const impl of selected) {
+  for (const batch of batches) {
+    const rs = results.filter((x) => x.impl === impl.name && x.batch === batch);
+    if (rs.length === 0) continue;
+    table.set(`${impl.name}@${batch}`, { seconds: median(rs.map((x) => x.seconds)), accuracy: median(rs.map((x) => x.correct / x.total)) });
+  }
+}
+const get = (name: string, batch: number) => table.get(`${name}@${batch}`);
+
+console.log(`| implementation | ${batches.map((b) => `batch ${b}: s/epoch (test acc.)`).join(' | ')} |`);
+console.log(`|---|${batches.map(() => '---').join('|')}|`);
+for (const impl of selected) {
+  const cells = batches.map((b) => {
+    const t = get(impl.name, b);
+    return t === undefined ? 'n/a' : `${t.seconds.toFixed(3)} (${(100 * t.accuracy).toFixed(2)}%)`;
+  });
+  console.log(`| ${impl.name} | ${cells.join(' | ')} |`);
+}
+
+const ours = selected.filter((i) => !i.peer);
+const peers = ['numpy-float64', 'numpy-float32', 'tfjs-wasm', 'tfjs-cpu'];
+console.log('\nratios (nabla time / peer time; below 1 means nabla is faster):');
+console.log(`| nabla engine | batch | ${peers.map((p) => `/ ${p}`).join(' | ')} |`);
+console.log(`|---|---|${peers.map(() => '---').join('|')}|`);
+for (const impl of ours) {
+  for (const b of batches) {
+    const t = get(impl.name, b);
+    if (t === undefined) continue;
+    const cells = peers.map((p) => {
+      const q = get(p, b);
+      return q === undefined ? 'n/a' : `${(t.seconds / q.seconds).toFixed(2)}×`;
+    });
+    console.log(`| ${impl.name} | ${b} | ${cells.join(' | ')} |`);
+  }
+}
+for (const b of batches) {
+  const ad = get('nabla-autodiff-float64', b);
+  const bp = get('nabla-backprop-float64', b);
+  if (ad && bp) console.log(`autodiff / δ-equation engine (float64), batch ${b}: ${(ad.seconds / bp.seconds).toFixed(2)}×`);
+}
+
+console.log('\nmatmul GFLOP/s at the workload shapes:');
+const mm = spawnSync(tsx, [join(root, 'packages', 'core', 'bench', 'matmul.bench.ts')], { encoding: 'utf8' });
+process.stdout.write(mm.stdout);
+
+if (!args['skip-rss']) {
+  console.log('\npeak RSS of the default 30-epoch training run (nabla-mnist train, Nielsen ch. 1 defaults):');
+  const { peakMb, best } = await peakRss();
+  console.log(`peak RSS ${peakMb.toFixed(0)} MB; best epoch ${best}`);
+}
+
+// VmHWM in /proc is the process's high-water mark of resident memory; sampled until it exits.
+async function peakRss(): Promise<{ peakMb: number; best: string }> {
+  const cli = join(root, 'packages', 'mnist', 'bin', 'nabla-mnist.js');
+  const child = spawn(process.execPath, [cli, 'train', '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let peakKb = 0;
+  const sample = (): void => {
+    try {
+      const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
+      if (m) peakKb = Math.max(peakKb, Number(m[1]));
+    } catch {
+      // the process has exited
+    }
+  };
+  const timer = setInterval(sample, 100);
+  let out = '';
+  child.stdout.on('data', (d: Buffer) => {
+    out += d;
+    sample();
+  });
+  await new Promise((resolve) => child.on('close', resolve));
+  clearInterval(timer);
+  const epochs = out.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as { epoch: number; correct: number; total: number; accuracy: number });
+  const best = epochs.reduce((a, b) => (b.accuracy > a.accuracy ? b : a), epochs[0]!);
+  return { peakMb: peakKb / 1024, best: best ? `${best.epoch}: ${best.correct} / ${best.total} (${(100 * best.accuracy).toFixed(2)}%)` : 'none' };
+}
