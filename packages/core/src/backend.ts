@@ -9,28 +9,85 @@ import { type WasmArena, createWasmArena, wasmSimdSupported } from './kernels/wa
 /** Storage type of a kernel set. */
 export type FloatDType = 'float64' | 'float32';
 
-/** The typed array of each storage type. */
+/** The typed array of each storage type, so `FloatArrayOf[D]` types a kernel set's buffers. */
 export interface FloatArrayOf {
+  /** Double-precision storage, the default and the dtype of every gradient check. */
   float64: Float64Array;
+  /** Single-precision storage, for fast training (half the memory traffic per product). */
   float32: Float32Array;
 }
 
-/** Matrix products and allocation for one storage type (row-major matrices). */
+/**
+ * Matrix products and allocation for one storage type (row-major matrices).
+ *
+ * NOTE: when `simd` is true, the products accept only buffers from this set's own `alloc` (they
+ * are views into its Wasm arena; anything else throws), and allocation throws once the `bytes`
+ * given to {@link createKernels} are used up, because growing Wasm memory would detach every view.
+ */
 export interface MatrixKernels<D extends FloatDType = FloatDType> {
   /** The storage type. */
   readonly dtype: D;
   /** True when the products run WebAssembly SIMD on the arena. */
   readonly simd: boolean;
-  /** A zeroed buffer of `n` elements that the products accept. */
+  /**
+   * A zeroed buffer of `n` elements that the products accept.
+   * @param n - number of elements
+   */
   alloc(n: number): FloatArrayOf[D];
-  /** C[M×N] (+)= A[M×K] · B[K×N]. */
+  /**
+   * C[M×N] (+)= A[M×K] · B[K×N].
+   * @param M - rows of A and C
+   * @param N - columns of B and C
+   * @param K - the inner dimension
+   * @param A - left operand, M×K
+   * @param B - right operand, K×N
+   * @param C - output, M×N
+   * @param accumulate - add the product to C instead of overwriting it
+   */
   gemmNN(M: number, N: number, K: number, A: FloatArrayOf[D], B: FloatArrayOf[D], C: FloatArrayOf[D], accumulate: boolean): void;
-  /** C[M×N] (+)= A[M×K] · B[N×K]ᵀ. */
+  /**
+   * C[M×N] (+)= A[M×K] · B[N×K]ᵀ, without materialising Bᵀ (BP4's δ·aᵀ).
+   * @param M - rows of A and C
+   * @param N - rows of B, columns of C
+   * @param K - columns of A and B
+   * @param A - left operand, M×K
+   * @param B - right operand as stored, N×K
+   * @param C - output, M×N
+   * @param accumulate - add the product to C instead of overwriting it
+   */
   gemmNT(M: number, N: number, K: number, A: FloatArrayOf[D], B: FloatArrayOf[D], C: FloatArrayOf[D], accumulate: boolean): void;
-  /** C[M×N] (+)= A[K×M]ᵀ · B[K×N]. */
+  /**
+   * C[M×N] (+)= A[K×M]ᵀ · B[K×N], without materialising Aᵀ (BP2's wᵀδ).
+   * @param M - columns of A, rows of C
+   * @param N - columns of B and C
+   * @param K - rows of A and B
+   * @param A - left operand as stored, K×M
+   * @param B - right operand, K×N
+   * @param C - output, M×N
+   * @param accumulate - add the product to C instead of overwriting it
+   */
   gemmTN(M: number, N: number, K: number, A: FloatArrayOf[D], B: FloatArrayOf[D], C: FloatArrayOf[D], accumulate: boolean): void;
-  /** Y = alpha·X + beta·Y elementwise: an optimizer's update, w = (1 − ηλ/n)·w − η·g. */
+  /**
+   * Y = alpha·X + beta·Y elementwise: an optimizer's update, w = (1 − ηλ/n)·w − η·g.
+   * @param alpha - scale of X (−η for an SGD step)
+   * @param X - the increment, same length as Y (the gradient)
+   * @param beta - scale of Y (1 − ηλ/n, or 1 without L2)
+   * @param Y - updated in place (the weights)
+   */
   axpby(alpha: number, X: FloatArrayOf[D], beta: number, Y: FloatArrayOf[D]): void;
+  /**
+   * A zeroed byte buffer that `pack` accepts as its source.
+   * @param n - number of bytes
+   */
+  allocBytes(n: number): Uint8Array;
+  /**
+   * X[p·m + j] = src[j·n + p] / 255: m images of n grey bytes become the columns of X [n × m].
+   * @param src - the images' bytes, one after another (from `allocBytes`)
+   * @param m - number of images
+   * @param n - bytes per image
+   * @param X - the batch, [n × m]
+   */
+  pack(src: Uint8Array, m: number, n: number, X: FloatArrayOf[D]): void;
 }
 
 /** Options of {@link createKernels}. */
@@ -71,9 +128,9 @@ export function createKernels<D extends FloatDType>(dtype: D, options: KernelOpt
   arenas.set(arena.f64(0).buffer, arena);
   const k =
     dtype === 'float64'
-      ? { alloc: (n: number) => arena.f64(n), gemmNN: arena.gemmNN_f64, gemmNT: arena.gemmNT_f64, gemmTN: arena.gemmTN_f64, axpby: arena.axpby_f64 }
-      : { alloc: (n: number) => arena.f32(n), gemmNN: arena.gemmNN_f32, gemmNT: arena.gemmNT_f32, gemmTN: arena.gemmTN_f32, axpby: arena.axpby_f32 };
-  return { dtype, simd: true, ...k } as unknown as MatrixKernels<D>;
+      ? { alloc: (n: number) => arena.f64(n), gemmNN: arena.gemmNN_f64, gemmNT: arena.gemmNT_f64, gemmTN: arena.gemmTN_f64, axpby: arena.axpby_f64, pack: arena.pack_f64 }
+      : { alloc: (n: number) => arena.f32(n), gemmNN: arena.gemmNN_f32, gemmNT: arena.gemmNT_f32, gemmTN: arena.gemmTN_f32, axpby: arena.axpby_f32, pack: arena.pack_f32 };
+  return { dtype, simd: true, allocBytes: (n: number) => arena.u8(n), ...k } as unknown as MatrixKernels<D>;
 }
 
 function plainKernels<D extends FloatDType>(dtype: D): MatrixKernels<D> {
@@ -85,6 +142,7 @@ function plainKernels<D extends FloatDType>(dtype: D): MatrixKernels<D> {
           gemmNT: (M: number, N: number, K: number, A: Float64Array, B: Float64Array, C: Float64Array, acc: boolean) => gemmNT_f64(M, N, K, A, 0, B, 0, C, 0, acc),
           gemmTN: (M: number, N: number, K: number, A: Float64Array, B: Float64Array, C: Float64Array, acc: boolean) => gemmTN_f64(M, N, K, A, 0, B, 0, C, 0, acc),
           axpby: axpby64,
+          pack: pack64,
         }
       : {
           alloc: (n: number) => new Float32Array(n),
@@ -92,8 +150,9 @@ function plainKernels<D extends FloatDType>(dtype: D): MatrixKernels<D> {
           gemmNT: (M: number, N: number, K: number, A: Float32Array, B: Float32Array, C: Float32Array, acc: boolean) => gemmNT_f32(M, N, K, A, 0, B, 0, C, 0, acc),
           gemmTN: (M: number, N: number, K: number, A: Float32Array, B: Float32Array, C: Float32Array, acc: boolean) => gemmTN_f32(M, N, K, A, 0, B, 0, C, 0, acc),
           axpby: axpby32,
+          pack: pack32,
         };
-  return { dtype, simd: false, ...k } as unknown as MatrixKernels<D>;
+  return { dtype, simd: false, allocBytes: (n: number) => new Uint8Array(n), ...k } as unknown as MatrixKernels<D>;
 }
 
 function checkAxpby(X: ArrayLike<number>, Y: ArrayLike<number>, op: string): void {
@@ -109,4 +168,20 @@ function axpby64(alpha: number, X: Float64Array, beta: number, Y: Float64Array):
 function axpby32(alpha: number, X: Float32Array, beta: number, Y: Float32Array): void {
   checkAxpby(X, Y, 'axpby_f32');
   for (let i = 0; i < Y.length; i++) Y[i] = alpha * X[i]! + beta * Y[i]!;
+}
+
+function checkPack(src: Uint8Array, m: number, n: number, X: ArrayLike<number>, op: string): void {
+  if (src.length < m * n || X.length !== m * n) {
+    throw new RangeError(`${op}: needs src of at least ${m}×${n} bytes and X of exactly ${m * n} values, got ${src.length} and ${X.length}`);
+  }
+}
+
+function pack64(src: Uint8Array, m: number, n: number, X: Float64Array): void {
+  checkPack(src, m, n, X, 'pack_f64');
+  for (let j = 0; j < m; j++) for (let p = 0, o = j, s = j * n; p < n; p++, o += m) X[o] = src[s + p]! / 255;
+}
+
+function pack32(src: Uint8Array, m: number, n: number, X: Float32Array): void {
+  checkPack(src, m, n, X, 'pack_f32');
+  for (let j = 0; j < m; j++) for (let p = 0, o = j, s = j * n; p < n; p++, o += m) X[o] = src[s + p]! / 255;
 }

@@ -31,8 +31,11 @@ export interface Split {
   readonly images: Uint8Array;
   /** `count` labels, each 0–9. */
   readonly labels: Uint8Array;
+  /** Number of examples (images, and labels). */
   readonly count: number;
+  /** Pixel rows per image (28 for MNIST). */
   readonly rows: number;
+  /** Pixel columns per image (28 for MNIST). */
   readonly cols: number;
 }
 
@@ -45,8 +48,11 @@ export interface Split {
  * ```
  */
 export interface Mnist {
+  /** The examples to train on: the training file, minus the validation split, up to `limit`. */
   readonly train: Split;
+  /** The last `validation` examples of the training file, or `null` when none were asked for. */
   readonly validation: Split | null;
+  /** The test file's examples, up to `testLimit`. */
   readonly test: Split;
 }
 

@@ -6,15 +6,21 @@
  * throw new IdxError('train-images-idx3-ubyte', 'truncated: header says 47040000 data bytes, found 47039990');
  * // message: "train-images-idx3-ubyte: truncated: header says 47040000 data bytes, found 47039990"
  * ```
- * @param file - The file name or path the bytes came from (`'<bytes>'` when there is none).
- * @param reason - What is wrong, with the numbers that show it.
- * @param options - Standard error options; `cause` carries a lower-level error (e.g. from gunzip).
  */
 export class IdxError extends Error {
+  /** The class name, `'IdxError'`, so `e.name` identifies the error after serialisation too. */
   override readonly name = 'IdxError';
+  /** The file name or path the bytes came from (`'<bytes>'` when there is none). */
   readonly file: string;
+  /** What is wrong, without the file name, for programs that inspect the error. */
   readonly reason: string;
 
+  /**
+   * Builds the message `${file}: ${reason}`.
+   * @param file - The file name or path the bytes came from (`'<bytes>'` when there is none).
+   * @param reason - What is wrong, with the numbers that show it.
+   * @param options - Standard error options; `cause` carries a lower-level error (e.g. from gunzip).
+   */
   constructor(file: string, reason: string, options?: ErrorOptions) {
     super(`${file}: ${reason}`, options);
     this.file = file;
@@ -31,15 +37,21 @@ export class IdxError extends Error {
  * throw new DatasetError(['/d/train-images-idx3-ubyte', '/d/train-labels-idx1-ubyte'], '3 images but 2 labels');
  * // message: "/d/train-images-idx3-ubyte + /d/train-labels-idx1-ubyte: 3 images but 2 labels"
  * ```
- * @param files - The paths involved, so the message says which files to look at.
- * @param reason - What is wrong, with the numbers that show it.
- * @param options - Standard error options; `cause` carries a lower-level error (e.g. ENOENT).
  */
 export class DatasetError extends Error {
+  /** The class name, `'DatasetError'`, so `e.name` identifies the error after serialisation too. */
   override readonly name = 'DatasetError';
+  /** The paths involved, so a program can say which files to look at. */
   readonly files: readonly string[];
+  /** What is wrong, without the paths, for programs that inspect the error. */
   readonly reason: string;
 
+  /**
+   * Builds the message `${files joined by ' + '}: ${reason}`.
+   * @param files - The paths involved, so the message says which files to look at.
+   * @param reason - What is wrong, with the numbers that show it.
+   * @param options - Standard error options; `cause` carries a lower-level error (e.g. ENOENT).
+   */
   constructor(files: readonly string[], reason: string, options?: ErrorOptions) {
     super(`${files.join(' + ')}: ${reason}`, options);
     this.files = files;
@@ -55,14 +67,20 @@ export class DatasetError extends Error {
  * throw new BatchError('X', 'has 100 elements, expected 784×32 = 25088');
  * // message: "batchInto: X has 100 elements, expected 784×32 = 25088"
  * ```
- * @param argument - The offending argument's name (`X`, `Y`, `indices`, `m`, `start`).
- * @param reason - What is wrong with it, with the values.
  */
 export class BatchError extends RangeError {
+  /** The class name, `'BatchError'`, so `e.name` identifies the error after serialisation too. */
   override readonly name = 'BatchError';
+  /** The offending argument's name (`X`, `Y`, `indices`, `m`, `start`). */
   readonly argument: string;
+  /** What is wrong with the argument, for programs that inspect the error. */
   readonly reason: string;
 
+  /**
+   * Builds the message `batchInto: ${argument} ${reason}`.
+   * @param argument - The offending argument's name (`X`, `Y`, `indices`, `m`, `start`).
+   * @param reason - What is wrong with it, with the values.
+   */
   constructor(argument: string, reason: string) {
     super(`batchInto: ${argument} ${reason}`);
     this.argument = argument;
@@ -79,14 +97,20 @@ export class BatchError extends RangeError {
  * throw new TrainOptionError('batchSize', 'must be a positive integer, got 0');
  * // message: "train: batchSize must be a positive integer, got 0"
  * ```
- * @param option - The option's name as `train` spells it (`epochs`, `batchSize`, `layers`, …).
- * @param reason - What is wrong with it, with the value.
  */
 export class TrainOptionError extends RangeError {
+  /** The class name, `'TrainOptionError'`, so `e.name` identifies the error after serialisation too. */
   override readonly name = 'TrainOptionError';
+  /** The option's name as `train` spells it (`epochs`, `batchSize`, `layers`, …). */
   readonly option: string;
+  /** What is wrong with the option, for programs that inspect the error. */
   readonly reason: string;
 
+  /**
+   * Builds the message `train: ${option} ${reason}`.
+   * @param option - The option's name as `train` spells it (`epochs`, `batchSize`, `layers`, …).
+   * @param reason - What is wrong with it, with the value.
+   */
   constructor(option: string, reason: string) {
     super(`train: ${option} ${reason}`);
     this.option = option;

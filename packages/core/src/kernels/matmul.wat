@@ -11,6 +11,8 @@
 ;;   gemm_nn_f64 / gemm_nn_f32 (m n k a b c acc)   C[m×n] (+)= A[m×k]  · B[k×n]
 ;;   gemm_nt_f64 / gemm_nt_f32 (m n k a b c acc)   C[m×n] (+)= A[m×k]  · B[n×k]ᵀ
 ;;   gemm_tn_f64 / gemm_tn_f32 (m n k a b c acc)   C[m×n] (+)= A[k×m]ᵀ · B[k×n]
+;;   pack_f64 / pack_f32 (src m n dst)            dst[p·m + j] = src[j·n + p] / 255: m images of n grey
+;;                                                bytes, side by side as the columns of dst [n × m]
 ;;   axpby_f64 / axpby_f32 (n alpha x beta y)     y[i] = alpha·x[i] + beta·y[i], i < n (an SGD update)
 ;;   memory      the module's own memory (growable; callers grow it once, before taking views)
 ;;   heap_base   first byte callers may use; [0, heap_base) is this module's scratch space
@@ -766,6 +768,90 @@
         (local.set $x (i32.add (local.get $x) (i32.const 4)))
         (local.set $y (i32.add (local.get $y) (i32.const 4)))
         (br $ones)))
+  )
+
+
+  ;; ---- grey bytes to values in [0, 1], images as columns: building a mini-batch X [n × m] ----
+  ;; Eight pixels of one image per step: one 8-byte load widened to 32-bit lanes, converted and
+  ;; scaled two (f64) or four (f32) at a time, then stored down the column (stride m).
+  (func (export "pack_f32") (param $src i32) (param $m i32) (param $n i32) (param $dst i32)
+    (local $j i32) (local $p i32) (local $s i32) (local $d i32) (local $stride i32) (local $w v128) (local $v v128) (local $n8 i32)
+    (local.set $stride (i32.shl (local.get $m) (i32.const 2)))
+    (local.set $n8 (i32.and (local.get $n) (i32.const -8)))
+    (block $jdone (loop $jloop
+      (br_if $jdone (i32.ge_u (local.get $j) (local.get $m)))
+      (local.set $s (i32.add (local.get $src) (i32.mul (local.get $j) (local.get $n))))
+      (local.set $d (i32.add (local.get $dst) (i32.shl (local.get $j) (i32.const 2))))
+      (local.set $p (i32.const 0))
+      (block $pdone (loop $ploop
+        (br_if $pdone (i32.ge_u (local.get $p) (local.get $n8)))
+        (local.set $w (i16x8.extend_low_i8x16_u (v128.load64_zero (i32.add (local.get $s) (local.get $p)))))
+        (local.set $v (f32x4.div (f32x4.convert_i32x4_u (i32x4.extend_low_i16x8_u (local.get $w))) (f32x4.splat (f32.const 255))))
+        (f32.store (local.get $d) (f32x4.extract_lane 0 (local.get $v)))
+        (f32.store (i32.add (local.get $d) (local.get $stride)) (f32x4.extract_lane 1 (local.get $v)))
+        (local.set $d (i32.add (local.get $d) (i32.shl (local.get $stride) (i32.const 1))))
+        (f32.store (local.get $d) (f32x4.extract_lane 2 (local.get $v)))
+        (f32.store (i32.add (local.get $d) (local.get $stride)) (f32x4.extract_lane 3 (local.get $v)))
+        (local.set $d (i32.add (local.get $d) (i32.shl (local.get $stride) (i32.const 1))))
+        (local.set $v (f32x4.div (f32x4.convert_i32x4_u (i32x4.extend_high_i16x8_u (local.get $w))) (f32x4.splat (f32.const 255))))
+        (f32.store (local.get $d) (f32x4.extract_lane 0 (local.get $v)))
+        (f32.store (i32.add (local.get $d) (local.get $stride)) (f32x4.extract_lane 1 (local.get $v)))
+        (local.set $d (i32.add (local.get $d) (i32.shl (local.get $stride) (i32.const 1))))
+        (f32.store (local.get $d) (f32x4.extract_lane 2 (local.get $v)))
+        (f32.store (i32.add (local.get $d) (local.get $stride)) (f32x4.extract_lane 3 (local.get $v)))
+        (local.set $d (i32.add (local.get $d) (i32.shl (local.get $stride) (i32.const 1))))
+        (local.set $p (i32.add (local.get $p) (i32.const 8)))
+        (br $ploop)))
+      (block $rdone (loop $rloop
+        (br_if $rdone (i32.ge_u (local.get $p) (local.get $n)))
+        (f32.store (local.get $d) (f32.div (f32.convert_i32_u (i32.load8_u (i32.add (local.get $s) (local.get $p)))) (f32.const 255)))
+        (local.set $d (i32.add (local.get $d) (local.get $stride)))
+        (local.set $p (i32.add (local.get $p) (i32.const 1)))
+        (br $rloop)))
+      (local.set $j (i32.add (local.get $j) (i32.const 1)))
+      (br $jloop)))
+  )
+
+  (func (export "pack_f64") (param $src i32) (param $m i32) (param $n i32) (param $dst i32)
+    (local $j i32) (local $p i32) (local $s i32) (local $d i32) (local $stride i32) (local $w v128) (local $q v128) (local $v v128) (local $n8 i32)
+    (local.set $stride (i32.shl (local.get $m) (i32.const 3)))
+    (local.set $n8 (i32.and (local.get $n) (i32.const -8)))
+    (block $jdone (loop $jloop
+      (br_if $jdone (i32.ge_u (local.get $j) (local.get $m)))
+      (local.set $s (i32.add (local.get $src) (i32.mul (local.get $j) (local.get $n))))
+      (local.set $d (i32.add (local.get $dst) (i32.shl (local.get $j) (i32.const 3))))
+      (local.set $p (i32.const 0))
+      (block $pdone (loop $ploop
+        (br_if $pdone (i32.ge_u (local.get $p) (local.get $n8)))
+        (local.set $w (i16x8.extend_low_i8x16_u (v128.load64_zero (i32.add (local.get $s) (local.get $p)))))
+        (local.set $q (i32x4.extend_low_i16x8_u (local.get $w)))
+        (local.set $v (f64x2.div (f64x2.convert_low_i32x4_u (local.get $q)) (f64x2.splat (f64.const 255))))
+        (f64.store (local.get $d) (f64x2.extract_lane 0 (local.get $v)))
+        (f64.store (i32.add (local.get $d) (local.get $stride)) (f64x2.extract_lane 1 (local.get $v)))
+        (local.set $d (i32.add (local.get $d) (i32.shl (local.get $stride) (i32.const 1))))
+        (local.set $v (f64x2.div (f64x2.convert_low_i32x4_u (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $q) (local.get $q))) (f64x2.splat (f64.const 255))))
+        (f64.store (local.get $d) (f64x2.extract_lane 0 (local.get $v)))
+        (f64.store (i32.add (local.get $d) (local.get $stride)) (f64x2.extract_lane 1 (local.get $v)))
+        (local.set $d (i32.add (local.get $d) (i32.shl (local.get $stride) (i32.const 1))))
+        (local.set $q (i32x4.extend_high_i16x8_u (local.get $w)))
+        (local.set $v (f64x2.div (f64x2.convert_low_i32x4_u (local.get $q)) (f64x2.splat (f64.const 255))))
+        (f64.store (local.get $d) (f64x2.extract_lane 0 (local.get $v)))
+        (f64.store (i32.add (local.get $d) (local.get $stride)) (f64x2.extract_lane 1 (local.get $v)))
+        (local.set $d (i32.add (local.get $d) (i32.shl (local.get $stride) (i32.const 1))))
+        (local.set $v (f64x2.div (f64x2.convert_low_i32x4_u (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $q) (local.get $q))) (f64x2.splat (f64.const 255))))
+        (f64.store (local.get $d) (f64x2.extract_lane 0 (local.get $v)))
+        (f64.store (i32.add (local.get $d) (local.get $stride)) (f64x2.extract_lane 1 (local.get $v)))
+        (local.set $d (i32.add (local.get $d) (i32.shl (local.get $stride) (i32.const 1))))
+        (local.set $p (i32.add (local.get $p) (i32.const 8)))
+        (br $ploop)))
+      (block $rdone (loop $rloop
+        (br_if $rdone (i32.ge_u (local.get $p) (local.get $n)))
+        (f64.store (local.get $d) (f64.div (f64.convert_i32_u (i32.load8_u (i32.add (local.get $s) (local.get $p)))) (f64.const 255)))
+        (local.set $d (i32.add (local.get $d) (local.get $stride)))
+        (local.set $p (i32.add (local.get $p) (i32.const 1)))
+        (br $rloop)))
+      (local.set $j (i32.add (local.get $j) (i32.const 1)))
+      (br $jloop)))
   )
 
 )

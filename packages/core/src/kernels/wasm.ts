@@ -29,6 +29,8 @@ interface MatmulExports {
   gemm_nt_f32(m: number, n: number, k: number, a: number, b: number, c: number, acc: number): void;
   gemm_tn_f32(m: number, n: number, k: number, a: number, b: number, c: number, acc: number): void;
   axpby_f64(n: number, alpha: number, x: number, beta: number, y: number): void;
+  pack_f64(src: number, m: number, n: number, dst: number): void;
+  pack_f32(src: number, m: number, n: number, dst: number): void;
   axpby_f32(n: number, alpha: number, x: number, beta: number, y: number): void;
 }
 
@@ -134,6 +136,15 @@ export interface WasmArena {
   gemmNT_f32(M: number, N: number, K: number, A: Float32Array, B: Float32Array, C: Float32Array, accumulate?: boolean): void;
   /** C[M×N] (+)= A[K×M]ᵀ · B[K×N] in float32; accumulate true adds to C. */
   gemmTN_f32(M: number, N: number, K: number, A: Float32Array, B: Float32Array, C: Float32Array, accumulate?: boolean): void;
+  /**
+   * A zero-filled Uint8Array of `length` bytes in Wasm memory, 16-byte aligned.
+   * @param length - number of bytes
+   */
+  u8(length: number): Uint8Array;
+  /** X[p·m + j] = src[j·n + p] / 255: m images of n grey bytes become the columns of X [n × m]. */
+  pack_f64(src: Uint8Array, m: number, n: number, X: Float64Array): void;
+  /** `pack_f64` into float32. */
+  pack_f32(src: Uint8Array, m: number, n: number, X: Float32Array): void;
   /** Y = alpha·X + beta·Y elementwise (X and Y of equal length): an optimizer's update. */
   axpby_f64(alpha: number, X: Float64Array, beta: number, Y: Float64Array): void;
   /** Y = alpha·X + beta·Y elementwise in float32. */
@@ -193,7 +204,13 @@ export function createWasmArena(bytes: number): WasmArena {
   }
 
   /** The byte offset of a view after checking it is ours and long enough for its matrix. */
-  function offsetOf(op: string, name: string, view: Float64Array | Float32Array): number {
+  function checkPack(op: string, src: Uint8Array, m: number, n: number, X: ArrayBufferView & { length: number }): void {
+    if (!Number.isInteger(m) || !Number.isInteger(n) || m < 0 || n < 0 || src.length < m * n || X.length !== m * n) {
+      throw new RangeError(`${op}: needs src of at least ${m}×${n} bytes and X of exactly ${m * n} values, got ${src.length} and ${X.length}`);
+    }
+  }
+
+  function offsetOf(op: string, name: string, view: Float64Array | Float32Array | Uint8Array): number {
     if (!owns(view)) {
       throw new Error(
         `${op}: ${name} is not a view into this arena's WebAssembly memory; allocate it with arena.f64()/f32() ` +
@@ -213,6 +230,17 @@ export function createWasmArena(bytes: number): WasmArena {
     },
     f32(length) {
       return new Float32Array(buffer, alloc('f32', length, 4), length).fill(0);
+    },
+    u8(length) {
+      return new Uint8Array(buffer, alloc('u8', length, 1), length).fill(0);
+    },
+    pack_f64(src, m, n, X) {
+      checkPack('pack_f64', src, m, n, X);
+      ex.pack_f64(offsetOf('pack_f64', 'src', src), m, n, offsetOf('pack_f64', 'X', X));
+    },
+    pack_f32(src, m, n, X) {
+      checkPack('pack_f32', src, m, n, X);
+      ex.pack_f32(offsetOf('pack_f32', 'src', src), m, n, offsetOf('pack_f32', 'X', X));
     },
     owns,
     reset() {
