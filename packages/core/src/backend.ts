@@ -88,6 +88,11 @@ export interface MatrixKernels<D extends FloatDType = FloatDType> {
    * @param X - the batch, [n × m]
    */
   pack(src: Uint8Array, m: number, n: number, X: FloatArrayOf[D]): void;
+  /**
+   * A = σ(Z) elementwise on SIMD, where the kernels have it (float32 with SIMD: a vector expf
+   * within about 1 ulp); `undefined` elsewhere, and callers use `Math.exp`.
+   */
+  readonly sigmoid?: (Z: FloatArrayOf[D], A: FloatArrayOf[D]) => void;
 }
 
 /** Options of {@link createKernels}. */
@@ -129,7 +134,7 @@ export function createKernels<D extends FloatDType>(dtype: D, options: KernelOpt
   const k =
     dtype === 'float64'
       ? { alloc: (n: number) => arena.f64(n), gemmNN: arena.gemmNN_f64, gemmNT: arena.gemmNT_f64, gemmTN: arena.gemmTN_f64, axpby: arena.axpby_f64, pack: arena.pack_f64 }
-      : { alloc: (n: number) => arena.f32(n), gemmNN: arena.gemmNN_f32, gemmNT: arena.gemmNT_f32, gemmTN: arena.gemmTN_f32, axpby: arena.axpby_f32, pack: arena.pack_f32 };
+      : { alloc: (n: number) => arena.f32(n), gemmNN: arena.gemmNN_f32, gemmNT: arena.gemmNT_f32, gemmTN: arena.gemmTN_f32, axpby: arena.axpby_f32, pack: arena.pack_f32, sigmoid: arena.sigmoid_f32 };
   return { dtype, simd: true, allocBytes: (n: number) => arena.u8(n), ...k } as unknown as MatrixKernels<D>;
 }
 

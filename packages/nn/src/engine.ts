@@ -159,7 +159,7 @@ function batchLoader(
   };
 }
 
-function activateInPlace(act: Activation, z: Floats, bias: Floats, a: Floats, rows: number, cols: number): void {
+function activateInPlace(act: Activation, z: Floats, bias: Floats, a: Floats, rows: number, cols: number, simdSigmoid?: (Z: Floats, A: Floats) => void): void {
   // Fused: z += b (broadcast over the m columns) and a = σ(z), one loop per activation so the
   // inner loop has no branch on the activation's name.
   for (let i = 0; i < rows; i++) {
@@ -169,6 +169,10 @@ function activateInPlace(act: Activation, z: Floats, bias: Floats, a: Floats, ro
   const n = rows * cols;
   switch (act.name) {
     case 'sigmoid':
+      if (simdSigmoid !== undefined) {
+        simdSigmoid(z, a);
+        return;
+      }
       for (let j = 0; j < n; j++) {
         const v = z[j]!;
         // NOTE: e^−v overflows for v < −709; e^v / (1 + e^v) cannot.
@@ -212,6 +216,7 @@ function deltaEngine(net: Network, o: TrainingEngineOptions, decay: number, dtyp
     gemmTN(M: number, N: number, K: number, A: Floats, B: Floats, C: Floats, acc: boolean): void;
     axpby(alpha: number, X: Floats, beta: number, Y: Floats): void;
     pack(src: Uint8Array, m: number, n: number, X: Floats): void;
+    sigmoid?: (Z: Floats, A: Floats) => void;
   };
   const W = net.weights.map((w) => k.alloc(w.size));
   const B = net.biases.map((b) => k.alloc(b.size));
@@ -250,7 +255,7 @@ function deltaEngine(net: Network, o: TrainingEngineOptions, decay: number, dtyp
       const { A, Z, D, Y, out64 } = buffersFor(m);
       for (let l = 1; l <= L; l++) {
         k.gemmNN(sizes[l]!, m, sizes[l - 1]!, W[l - 1]!, A[l - 1]!, Z[l]!, false);
-        activateInPlace(act(l), Z[l]!, B[l - 1]!, A[l]!, sizes[l]!, m);
+        activateInPlace(act(l), Z[l]!, B[l - 1]!, A[l]!, sizes[l]!, m, k.sigmoid);
       }
       // BP1 through the cost's own reference code, in float64 (the output layer is small).
       out64.z.set(Z[L]!);
