@@ -4,7 +4,7 @@
  * Training engines allocate every buffer they reuse from one of these, once.
  */
 import { gemmNN_f32, gemmNN_f64, gemmNT_f32, gemmNT_f64, gemmTN_f32, gemmTN_f64 } from './kernels/gemm.ts';
-import { type WasmArena, createWasmArena, wasmSimdSupported } from './kernels/wasm.ts';
+import { type WasmArena, type WasmSharing, createWasmArena, wasmSimdSupported } from './kernels/wasm.ts';
 
 /** Storage type of a kernel set. */
 export type FloatDType = 'float64' | 'float32';
@@ -93,6 +93,8 @@ export interface MatrixKernels<D extends FloatDType = FloatDType> {
    * within about 1 ulp); `undefined` elsewhere, and callers use `Math.exp`.
    */
   readonly sigmoid?: (Z: FloatArrayOf[D], A: FloatArrayOf[D]) => void;
+  /** For kernels made with `{ shared: true }`: what a helper thread needs (see `@nabla/core/threads`). */
+  readonly sharing?: WasmSharing | null;
 }
 
 /** Options of {@link createKernels}. */
@@ -101,6 +103,11 @@ export interface KernelOptions {
   bytes: number;
   /** Use WebAssembly SIMD when supported (default true); false forces the TypeScript loops. */
   simd?: boolean;
+  /**
+   * Put the buffers in shared memory so a helper thread can work on them too
+   * (`withHelperThread` in `@nabla/core/threads`); needs SIMD and SharedArrayBuffer.
+   */
+  shared?: boolean;
 }
 
 const arenas = new WeakMap<ArrayBufferLike, WasmArena>();
@@ -124,18 +131,18 @@ export function arenaOf(A: Float64Array, B: Float64Array, C: Float64Array): Wasm
  * k.gemmNN(30, 10, 784, W, X, Z, false); // Z = W·X
  * ```
  * @param dtype - `'float64'` or `'float32'`
- * @param options - `bytes` to reserve, `simd`
+ * @param options - `bytes` to reserve, `simd`, `shared`
  */
 export function createKernels<D extends FloatDType>(dtype: D, options: KernelOptions): MatrixKernels<D> {
   const simd = (options.simd ?? true) && wasmSimdSupported();
   if (!simd) return plainKernels(dtype);
-  const arena = createWasmArena(options.bytes);
+  const arena = createWasmArena(options.bytes, { shared: options.shared === true });
   arenas.set(arena.f64(0).buffer, arena);
   const k =
     dtype === 'float64'
       ? { alloc: (n: number) => arena.f64(n), gemmNN: arena.gemmNN_f64, gemmNT: arena.gemmNT_f64, gemmTN: arena.gemmTN_f64, axpby: arena.axpby_f64, pack: arena.pack_f64 }
       : { alloc: (n: number) => arena.f32(n), gemmNN: arena.gemmNN_f32, gemmNT: arena.gemmNT_f32, gemmTN: arena.gemmTN_f32, axpby: arena.axpby_f32, pack: arena.pack_f32, sigmoid: arena.sigmoid_f32 };
-  return { dtype, simd: true, allocBytes: (n: number) => arena.u8(n), ...k } as unknown as MatrixKernels<D>;
+  return { dtype, simd: true, sharing: arena.sharing, allocBytes: (n: number) => arena.u8(n), ...k } as unknown as MatrixKernels<D>;
 }
 
 function plainKernels<D extends FloatDType>(dtype: D): MatrixKernels<D> {

@@ -3,7 +3,7 @@
 // over the 60,000 training images; data loading excluded, the shuffle and batch packing
 // included), through the trainer the CLI uses. Prints one JSON object per run on stdout.
 //
-// Usage: tsx nabla_epoch.ts --engine autodiff|backprop --dtype float64|float32 --batch 10 [--seed 1] [--runs 1]
+// Usage: tsx nabla_epoch.ts --engine autodiff|backprop --dtype float64|float32 --batch 10 [--threads 2] [--seed 1] [--runs 1]
 import { parseArgs } from 'node:util';
 import { loadMnist, train, type EngineName } from '@nabla/mnist';
 import type { FloatDType } from '@nabla/core';
@@ -15,6 +15,7 @@ const { values: args } = parseArgs({
     batch: { type: 'string', default: '10' },
     seed: { type: 'string', default: '1' },
     runs: { type: 'string', default: '1' },
+    threads: { type: 'string', default: '1' },
   },
 });
 const engine = args.engine as EngineName;
@@ -23,8 +24,9 @@ const batchSize = Number(args.batch);
 const data = await loadMnist();
 for (let run = 0; run < Number(args.runs); run++) {
   const seed = Number(args.seed) + run;
-  const result = await train({ data, engine, dtype, batchSize, epochs: 1, seed });
+  const threads = args.threads === '2' ? 2 : 1;
+  const result = await train({ data, engine, dtype, batchSize, epochs: 1, seed, threads });
   const m = result.history[0]!;
-  const impl = `nabla-${engine}-${dtype}`;
+  const impl = `nabla-${engine}-${dtype}${threads === 2 ? '-2threads' : ''}`;
   process.stdout.write(`${JSON.stringify({ impl, batch: batchSize, run, seconds: m.seconds, correct: m.correct, total: m.total })}\n`);
 }

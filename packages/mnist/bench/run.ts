@@ -41,10 +41,10 @@ interface Impl {
 }
 
 const tsx = join(root, 'node_modules', '.bin', 'tsx');
-const nabla = (engine: string, dtype: string): Impl => ({
-  name: `nabla-${engine}-${dtype}`,
+const nabla = (engine: string, dtype: string, threads = 1): Impl => ({
+  name: `nabla-${engine}-${dtype}${threads === 2 ? '-2threads' : ''}`,
   peer: false,
-  command: (batch, seed) => [tsx, [join(here, 'nabla_epoch.ts'), '--engine', engine, '--dtype', dtype, '--batch', String(batch), '--seed', String(seed)]],
+  command: (batch, seed) => [tsx, [join(here, 'nabla_epoch.ts'), '--engine', engine, '--dtype', dtype, '--batch', String(batch), '--seed', String(seed), '--threads', String(threads)]],
 });
 
 function hasNumpy(): boolean {
@@ -70,7 +70,7 @@ const tfjs = (backend: string): Impl => ({
   command: (batch, seed) => [tsx, [join(here, 'tfjs_epoch.ts'), '--backend', backend, '--batch', String(batch), '--seed', String(seed)]],
 });
 
-const impls: Impl[] = [nabla('autodiff', 'float64'), nabla('backprop', 'float64'), nabla('backprop', 'float32')];
+const impls: Impl[] = [nabla('autodiff', 'float64'), nabla('backprop', 'float64'), nabla('backprop', 'float32'), nabla('backprop', 'float32', 2)];
 if (hasNumpy()) impls.push(numpy('float64'), numpy('float32'));
 else console.log('NumPy: skipped (python3 with numpy not found); the NumPy ratios are not printed');
 impls.push(tfjs('wasm'), tfjs('cpu'));

@@ -83,6 +83,25 @@ describe('train: engines and modes agree', () => {
     expect(maxAbsDiff(a.net, b.net)).toBeLessThanOrEqual(1e-9);
   });
 
+  it('the fast engines give the weights of tensors + optimizer (fast: false) to 1e-9', async () => {
+    for (const engine of ['autodiff', 'backprop'] as const) {
+      const fast = await train({ data, epochs: 1, engine });
+      const reference = await train({ data, epochs: 1, engine, fast: false });
+      expect(maxAbsDiff(fast.net, reference.net)).toBeLessThanOrEqual(1e-9);
+    }
+  });
+
+  it('two threads give bit-identical weights to one; float32 stays within single precision', async () => {
+    const one = await train({ data, epochs: 1, engine: 'backprop', dtype: 'float32' });
+    const two = await train({ data, epochs: 1, engine: 'backprop', dtype: 'float32', threads: 2 });
+    expect(maxAbsDiff(one.net, two.net)).toBe(0);
+    const f64 = await train({ data, epochs: 1, engine: 'backprop' });
+    const gap = maxAbsDiff(one.net, f64.net);
+    expect(gap).toBeGreaterThan(0);
+    expect(gap).toBeLessThan(1e-3); // 100 steps at η = 3 amplify float32 rounding, but not beyond this
+    await expect(train({ data, epochs: 1, threads: 2 })).rejects.toThrow(/2 threads run only in the fast δ-equation engine/);
+  });
+
   it('is reproducible: the same seed gives identical weights, another seed different ones', async () => {
     const a = await train({ data, epochs: 1, seed: 7 });
     const b = await train({ data, epochs: 1, seed: 7 });

@@ -1,7 +1,8 @@
 // Mini-batch training of Nielsen's network on MNIST: a seeded shuffle per epoch, each batch packed
 // into reused [784, m] / [10, m] buffers, gradients from a pluggable engine into the parameters'
 // `.grad`, one optimizer step, and an evaluation after every epoch.
-import { type FloatDType, type Tensor, createRng, fromData } from '@nabla/core';
+import { type FloatDType, type Tensor, createKernels, createRng, fromData } from '@nabla/core';
+import { withHelperThread } from '@nabla/core/threads';
 import {
   Adam,
   type ActivationName,
@@ -229,6 +230,11 @@ export interface TrainOptions {
    * than tensors, `.grad` and an optimizer object. Both routes give the same weights to rounding.
    */
   fast?: boolean;
+  /**
+   * Threads for the δ-equation engine's matrix products (default 1): 2 splits each large product
+   * with a worker thread on the other core, which spins while training. Same results, bit for bit.
+   */
+  threads?: 1 | 2;
   /** Checked before every mini-batch: when aborted, training stops there and keeps the weights. */
   signal?: AbortSignal;
   /** Called after each epoch's evaluation. */
@@ -354,14 +360,17 @@ export async function train(options: TrainOptions = {}): Promise<TrainResult> {
   const buffers = batchBuffers(pixels, CLASSES);
   const batchesPerEpoch = Math.ceil(n / o.batchSize);
   const history: EpochMetrics[] = [];
-  const done = (interrupted: Interruption | null): TrainResult => ({
-    net,
-    history,
-    best: bestOf(history),
-    interrupted,
-    evaluatedOn: data.validation === null ? 'test' : 'validation',
-    trainingExamples: n,
-  });
+  const done = (interrupted: Interruption | null): TrainResult => {
+    fastEngine?.close();
+    return {
+      net,
+      history,
+      best: bestOf(history),
+      interrupted,
+      evaluatedOn: data.validation === null ? 'test' : 'validation',
+      trainingExamples: n,
+    };
+  };
 
   let lastYield = performance.now();
   for (let epoch = 1; epoch <= o.epochs; epoch++) {
@@ -552,6 +561,9 @@ function createFastEngine(net: Network, o: ResolvedOptions, options: TrainOption
   }
   if (!applies || typeof o.engine !== 'string') return null;
   const last = n % o.batchSize;
+  const threads = options.threads ?? 1;
+  if (threads !== 1 && threads !== 2) throw new TrainOptionError('threads', `must be 1 or 2, got ${String(threads)}`);
+  if (threads === 2 && o.engine !== 'backprop') throw new TrainOptionError('threads', '2 threads run only in the fast δ-equation engine (engine backprop)');
   return createTrainingEngine(net, {
     engine: o.engine,
     dtype,
@@ -559,6 +571,7 @@ function createFastEngine(net: Network, o: ResolvedOptions, options: TrainOption
     eta: o.eta,
     lambda: o.lambda,
     n,
+    ...(threads === 2 ? { kernels: (d: FloatDType, bytes: number) => withHelperThread(createKernels(d, { bytes, shared: true })) } : {}),
   });
 }
 

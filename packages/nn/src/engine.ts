@@ -30,6 +30,12 @@ export interface TrainingEngineOptions {
   n?: number;
   /** Use WebAssembly SIMD when supported (default true). */
   simd?: boolean;
+  /**
+   * Makes the δ-equation engine's kernels, in place of `createKernels(dtype, { bytes, simd })`:
+   * e.g. `withHelperThread` from `@nabla/core/threads` for a second core. The engine's `close()`
+   * calls theirs.
+   */
+  kernels?: (dtype: FloatDType, bytes: number) => MatrixKernels & { close?(): void };
 }
 
 /** The input and target buffers of one batch size, to be filled before each `step`. */
@@ -81,6 +87,8 @@ export interface TrainingEngine {
   step(m: number): number;
   /** Copies the engine's weights back into the network (float64). */
   commit(): void;
+  /** Releases what the engine holds beyond memory (a helper thread); it trains no more after. */
+  close(): void;
 }
 
 function checkOptions(net: Network, o: TrainingEngineOptions): { decay: number; dtype: FloatDType } {
@@ -209,7 +217,9 @@ function multiplyByPrime(act: Activation, d: Floats, z: Floats, a: Floats): void
 function deltaEngine(net: Network, o: TrainingEngineOptions, decay: number, dtype: FloatDType): TrainingEngine {
   const sizes = net.sizes;
   const L = sizes.length - 1;
-  const k = createKernels(dtype, { bytes: bytesFor(net, o.batchSizes, dtype === 'float64' ? 8 : 4, 4), simd: o.simd ?? true }) as MatrixKernels<FloatDType> & {
+  const bytes = bytesFor(net, o.batchSizes, dtype === 'float64' ? 8 : 4, 4);
+  const k = (o.kernels !== undefined ? o.kernels(dtype, bytes) : createKernels(dtype, { bytes, simd: o.simd ?? true })) as MatrixKernels<FloatDType> & {
+    close?(): void;
     alloc(n: number): Floats;
     gemmNN(M: number, N: number, K: number, A: Floats, B: Floats, C: Floats, acc: boolean): void;
     gemmNT(M: number, N: number, K: number, A: Floats, B: Floats, C: Floats, acc: boolean): void;
@@ -289,6 +299,9 @@ function deltaEngine(net: Network, o: TrainingEngineOptions, decay: number, dtyp
       W.forEach((w, l) => net.weights[l]!.data.set(w));
       B.forEach((b, l) => net.biases[l]!.data.set(b));
     },
+    close() {
+      k.close?.();
+    },
   };
 }
 
@@ -345,5 +358,6 @@ function tapeEngine(net: Network, o: TrainingEngineOptions, decay: number): Trai
       weights.forEach((w, l) => net.weights[l]!.data.set(w.data));
       biases.forEach((b, l) => net.biases[l]!.data.set(b.data));
     },
+    close() {},
   };
 }

@@ -15,7 +15,9 @@
 ;;                                                bytes, side by side as the columns of dst [n × m]
 ;;   sigmoid_f32 (z a n)                           a[i] = 1 / (1 + e^−z[i]), i < n, with a SIMD expf
 ;;   axpby_f64 / axpby_f32 (n alpha x beta y)     y[i] = alpha·x[i] + beta·y[i], i < n (an SGD update)
-;;   memory      the module's own memory (growable; callers grow it once, before taking views)
+;;   set_scratch (at)                              where this instance packs NT panels (32 KiB)
+;;   memory      the module's own memory (growable; callers grow it once, before taking views); in the
+;;               shared build it is imported instead (see scripts/build-wasm.ts)
 ;;   heap_base   first byte callers may use; [0, heap_base) is this module's scratch space
 ;;
 ;; Design (figures: GFLOP/s on the 2-core Zen 5 box, Node 20.20, see bench/matmul.bench.ts)
@@ -42,8 +44,12 @@
 ;;    spill, and halve the speed. Check bench/matmul.bench.ts after editing a tile.
 (module
   (memory (export "memory") 2)
-  ;; scratch for the packed Bᵀ panels of gemm_nt_*: [0, 32768); callers start at heap_base.
+;; scratch for the packed Bᵀ panels of gemm_nt_*: 32768 bytes at $scratch, [0, 32768) unless
+  ;; set_scratch moves it (a second instance on shared memory uses [32768, 65536)); callers
+  ;; start at heap_base.
   (global (export "heap_base") i32 (i32.const 65536))
+  (global $scratch (mut i32) (i32.const 0))
+  (func (export "set_scratch") (param $at i32) (global.set $scratch (local.get $at)))
 
   ;; ---- f64 tiles: 5 rows x (2 | 1 | half) vectors of f64x2 ----
   (func $tile_f64_2v (param $h i32) (param $a0 i32) (param $ars i32) (param $acs i32)
@@ -571,7 +577,7 @@
       (br_if $pairs_done (i32.gt_u (i32.add (local.get $jj) (i32.const 2)) (local.get $p)))
       (local.set $s0 (i32.add (local.get $src) (i32.mul (local.get $jj) (local.get $ld))))
       (local.set $s1 (i32.add (local.get $s0) (local.get $ld)))
-      (local.set $d (i32.shl (local.get $jj) (i32.const 3)))
+      (local.set $d (i32.add (global.get $scratch) (i32.shl (local.get $jj) (i32.const 3))))
       (local.set $end (i32.add (local.get $s0) (i32.shl (i32.and (local.get $kc) (i32.const -2)) (i32.const 3))))
       (block $k_done (loop $k2
         (br_if $k_done (i32.ge_u (local.get $s0) (local.get $end)))
@@ -593,7 +599,7 @@
     (if (i32.lt_u (local.get $jj) (local.get $p)) (then
       (local.set $s0 (i32.add (local.get $src) (i32.mul (local.get $jj) (local.get $ld))))
       (local.set $end (i32.add (local.get $s0) (i32.shl (local.get $kc) (i32.const 3))))
-      (local.set $d (i32.shl (local.get $jj) (i32.const 3)))
+      (local.set $d (i32.add (global.get $scratch) (i32.shl (local.get $jj) (i32.const 3))))
       (block $k_done (loop $k1
         (br_if $k_done (i32.ge_u (local.get $s0) (local.get $end)))
         (f64.store (local.get $d) (f64.load (local.get $s0)))
@@ -613,7 +619,7 @@
       (local.set $s1 (i32.add (local.get $s0) (local.get $ld)))
       (local.set $s2 (i32.add (local.get $s1) (local.get $ld)))
       (local.set $s3 (i32.add (local.get $s2) (local.get $ld)))
-      (local.set $d (i32.shl (local.get $jj) (i32.const 2)))
+      (local.set $d (i32.add (global.get $scratch) (i32.shl (local.get $jj) (i32.const 2))))
       (local.set $end (i32.add (local.get $s0) (i32.shl (i32.and (local.get $kc) (i32.const -4)) (i32.const 2))))
       (block $k_done (loop $k4
         (br_if $k_done (i32.ge_u (local.get $s0) (local.get $end)))
@@ -661,7 +667,7 @@
       (br_if $rows_done (i32.ge_u (local.get $jj) (local.get $p)))
       (local.set $s0 (i32.add (local.get $src) (i32.mul (local.get $jj) (local.get $ld))))
       (local.set $end (i32.add (local.get $s0) (i32.shl (local.get $kc) (i32.const 2))))
-      (local.set $d (i32.shl (local.get $jj) (i32.const 2)))
+      (local.set $d (i32.add (global.get $scratch) (i32.shl (local.get $jj) (i32.const 2))))
       (block $k_done (loop $k1
         (br_if $k_done (i32.ge_u (local.get $s0) (local.get $end)))
         (f32.store (local.get $d) (f32.load (local.get $s0)))
@@ -688,7 +694,7 @@
               (i32.shl (local.get $k) (i32.const 3)) (local.get $p) (local.get $kc))
         (call $panel_f64 (local.get $m) (local.get $p) (local.get $kc)
               (i32.add (local.get $a) (i32.shl (local.get $k0) (i32.const 3))) (i32.shl (local.get $k) (i32.const 3)) (i32.const 8)
-              (i32.const 0) (i32.const 128)
+              (global.get $scratch) (i32.const 128)
               (i32.add (local.get $c) (i32.shl (local.get $j0) (i32.const 3))) (i32.shl (local.get $n) (i32.const 3))
               (i32.or (local.get $acc) (i32.ne (local.get $k0) (i32.const 0))))
         (local.set $k0 (i32.add (local.get $k0) (local.get $kc)))
@@ -713,7 +719,7 @@
               (i32.shl (local.get $k) (i32.const 2)) (local.get $p) (local.get $kc))
         (call $panel_f32 (local.get $m) (local.get $p) (local.get $kc)
               (i32.add (local.get $a) (i32.shl (local.get $k0) (i32.const 2))) (i32.shl (local.get $k) (i32.const 2)) (i32.const 4)
-              (i32.const 0) (i32.const 128)
+              (global.get $scratch) (i32.const 128)
               (i32.add (local.get $c) (i32.shl (local.get $j0) (i32.const 2))) (i32.shl (local.get $n) (i32.const 2))
               (i32.or (local.get $acc) (i32.ne (local.get $k0) (i32.const 0))))
         (local.set $k0 (i32.add (local.get $k0) (local.get $kc)))

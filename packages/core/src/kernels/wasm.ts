@@ -16,11 +16,11 @@
  * ```
  */
 import { checkGemmOperands } from './gemm.ts';
-import { MATMUL_WASM_BASE64 } from './matmul.wasm.ts';
+import { MATMUL_SHARED_WASM_BASE64, MATMUL_WASM_BASE64 } from './matmul.wasm.ts';
 
 /** What matmul.wat exports; a, b, c are byte offsets, acc is 0 or 1. */
 interface MatmulExports {
-  readonly memory: WebAssembly.Memory;
+  readonly memory?: WebAssembly.Memory;
   readonly heap_base: WebAssembly.Global;
   gemm_nn_f64(m: number, n: number, k: number, a: number, b: number, c: number, acc: number): void;
   gemm_nt_f64(m: number, n: number, k: number, a: number, b: number, c: number, acc: number): void;
@@ -33,6 +33,7 @@ interface MatmulExports {
   pack_f32(src: number, m: number, n: number, dst: number): void;
   sigmoid_f32(z: number, a: number, n: number): void;
   axpby_f32(n: number, alpha: number, x: number, beta: number, y: number): void;
+  set_scratch(at: number): void;
 }
 
 /** (module (func (result v128) i32.const 0 i8x16.splat)): validates only where SIMD is supported. */
@@ -72,6 +73,19 @@ function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
 
 let compiled: WebAssembly.Module | undefined;
 
+// The first byte callers may use, below it the NT packing scratch of two instances (matmul.wat).
+const HEAP_BASE = 65536;
+
+let compiledShared: WebAssembly.Module | undefined;
+
+function sharedMatmulModule(): WebAssembly.Module {
+  if (!wasmSimdSupported() || typeof SharedArrayBuffer === 'undefined') {
+    throw new Error('shared WebAssembly memory needs SIMD and SharedArrayBuffer (in browsers: cross-origin isolation)');
+  }
+  compiledShared ??= new WebAssembly.Module(decodeBase64(MATMUL_SHARED_WASM_BASE64));
+  return compiledShared;
+}
+
 function matmulModule(): WebAssembly.Module {
   if (!wasmSimdSupported()) {
     throw new Error('WebAssembly SIMD is not supported here; check wasmSimdSupported() and use the gemm.ts kernels');
@@ -103,7 +117,17 @@ export async function compileWasmKernels(): Promise<void> {
  * Products take the same arguments as gemm.ts minus the offsets (each view starts at its matrix;
  * use `subarray` to point into a larger view) and throw if a view is not from this arena.
  */
+/** What a second thread needs to run the kernels on an arena's memory. */
+export interface WasmSharing {
+  /** The shared build of the kernels (its memory is imported). */
+  readonly module: WebAssembly.Module;
+  /** The arena's shared memory. */
+  readonly memory: WebAssembly.Memory;
+}
+
 export interface WasmArena {
+  /** For an arena made with `{ shared: true }`: the module and memory a worker instantiates; else null. */
+  readonly sharing: WasmSharing | null;
   /** Bytes the arena can hand out in total, as asked for at creation. */
   readonly capacity: number;
   /** Bytes handed out so far, alignment padding included. */
@@ -178,16 +202,30 @@ const MAX_BYTES = 2 ** 31 - 2 * PAGE;
  * ```
  * @param bytes - total bytes of views the arena can hand out (each allocation rounds up to 16)
  */
-export function createWasmArena(bytes: number): WasmArena {
+export function createWasmArena(bytes: number, options: { shared?: boolean } = {}): WasmArena {
   if (!Number.isSafeInteger(bytes) || bytes < 0 || bytes > MAX_BYTES) {
     throw new RangeError(`createWasmArena: bytes must be an integer in [0, ${MAX_BYTES}], got ${bytes}`);
   }
-  const ex = new WebAssembly.Instance(matmulModule(), {}).exports as unknown as MatmulExports;
+  let ex: MatmulExports;
+  let memory: WebAssembly.Memory;
+  let sharing: WasmSharing | null = null;
+  if (options.shared === true) {
+    // A second instance on another thread runs on the same memory (see threads.ts); the
+    // memory is made here, at its final size, and imported by the shared build of the module.
+    const module = sharedMatmulModule();
+    const pages = Math.ceil((HEAP_BASE + bytes) / PAGE);
+    memory = new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true });
+    ex = new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as MatmulExports;
+    sharing = { module, memory };
+  } else {
+    ex = new WebAssembly.Instance(matmulModule(), {}).exports as unknown as MatmulExports;
+    memory = ex.memory!;
+  }
   const base = ex.heap_base.value as number;
   const pages = Math.ceil((base + bytes) / PAGE);
-  const have = ex.memory.buffer.byteLength / PAGE;
-  if (pages > have) ex.memory.grow(pages - have);
-  const buffer = ex.memory.buffer;
+  const have = memory.buffer.byteLength / PAGE;
+  if (pages > have) memory.grow(pages - have);
+  const buffer = memory.buffer;
   let top = base;
 
   function alloc(op: string, length: number, elementBytes: number): number {
@@ -228,6 +266,7 @@ export function createWasmArena(bytes: number): WasmArena {
   }
 
   return {
+    sharing,
     capacity: bytes,
     get used() {
       return top - base;
