@@ -1,6 +1,7 @@
 import { AnomalyError, GradError, ShapeError, formatShape } from './errors.ts';
 import { type Shape, shapesEqual } from './shape.ts';
 import { Tensor, noGrad } from './tensor.ts';
+import type { KernelArgs } from './primitives.ts';
 
 /** Options of `backward()`. */
 export interface BackwardOptions {
@@ -68,11 +69,13 @@ export function backwardNode(
   bufferFor: (input: Tensor) => Float64Array,
   detect: boolean,
   fresh?: readonly boolean[],
+  args?: KernelArgs<never>,
 ): void {
   const node = t.node!;
   const { op, inputs } = node;
   if (node.primitive !== undefined) {
-    const k = { x: inputs.map((x) => x.data), shapes: inputs.map((x) => x.shape), out: t.data, outShape: t.shape, attrs: node.attrs as never };
+    // A tape passes the arguments it built once; eager backward builds them here.
+    const k = args ?? { x: inputs.map((x) => x.data), shapes: inputs.map((x) => x.shape), out: t.data, outShape: t.shape, attrs: node.attrs as never };
     for (let i = 0; i < inputs.length; i++) {
       const input = inputs[i]!;
       if (!input.requiresGrad) continue;

@@ -95,4 +95,18 @@ describe('reducedAxes', () => {
     expect(reducedAxes([4, 1, 3], [1, 3])).toEqual([0]);
     expect(reducedAxes([2, 3], [2, 3])).toEqual([]);
   });
+
+  // The fast paths of a training step (a bias column, a loss to a scalar) against the general
+  // rule, on both operand orders.
+  it('sums a batch into a bias column and into a scalar as the general rule does', () => {
+    const g = Float64Array.from({ length: 12 }, (_, i) => (i * 7) % 5 - 2);
+    expect(Array.from(sumToShape(g, [3, 4], [3, 1]))).toEqual([g[0]! + g[1]! + g[2]! + g[3]!, g[4]! + g[5]! + g[6]! + g[7]!, g[8]! + g[9]! + g[10]! + g[11]!]);
+    expect(Array.from(sumToShape(g, [3, 4], []))).toEqual([g.reduce((a, b) => a + b, 0)]);
+    expect(Array.from(sumToShape(g, [3, 4], [1, 1]))).toEqual([g.reduce((a, b) => a + b, 0)]);
+    const m = tensor([[1, 2], [3, 4], [5, 6]]);
+    const b = tensor([[10], [20], [30]]);
+    expect(m.add(b).toArray()).toEqual([[11, 12], [23, 24], [35, 36]]);
+    expect(b.add(m).toArray()).toEqual([[11, 12], [23, 24], [35, 36]]);
+    expect(b.mul(m).toArray()).toEqual([[10, 20], [60, 80], [150, 180]]);
+  });
 });

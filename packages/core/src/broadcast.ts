@@ -46,6 +46,23 @@ export function addReduced(src: Float64Array, from: Shape, dst: Float64Array, to
     for (let i = 0; i < dst.length; i++) dst[i] = dst[i]! + src[i]!;
     return;
   }
+  // The two reductions of every training step, without the general walk: a loss summed to a
+  // scalar, and a bias gradient summed over the batch's columns (BP3).
+  if (dst.length === 1) {
+    let s = 0;
+    for (let i = 0; i < src.length; i++) s += src[i]!;
+    dst[0] = dst[0]! + s;
+    return;
+  }
+  if (from.length === 2 && to.length === 2 && to[0] === from[0] && to[1] === 1) {
+    const cols = from[1]!;
+    for (let r = 0, i = 0; r < dst.length; r++) {
+      let s = 0;
+      for (let c = 0; c < cols; c++) s += src[i++]!;
+      dst[r] = dst[r]! + s;
+    }
+    return;
+  }
   walkRows(from, [stridesOf(from), broadcastStrides(to, from)], (off, n, st) => {
     let i = off[0]!;
     let o = off[1]!;

@@ -87,7 +87,24 @@ function binaryForward(k: KernelArgs<null>, product: boolean): void {
     return;
   }
   const shape = k.outShape;
-  walkRows(shape, [broadcastStrides(k.shapes[0]!, shape), broadcastStrides(k.shapes[1]!, shape), stridesOf(shape)], (off, n, st) => {
+  // A matrix and a column broadcast along its rows (a bias added to a batch): a plain loop.
+  const sa = k.shapes[0]!;
+  const sb = k.shapes[1]!;
+  if (shape.length === 2 && sa.length === 2 && sb.length === 2 && (a.length === out.length) !== (b.length === out.length)) {
+    const full = a.length === out.length ? a : b;
+    const col = a.length === out.length ? b : a;
+    const colShape = a.length === out.length ? sb : sa;
+    if (colShape[0] === shape[0] && colShape[1] === 1) {
+      const cols = shape[1]!;
+      for (let r = 0, i = 0; r < shape[0]!; r++) {
+        const v = col[r]!;
+        if (product) for (let c = 0; c < cols; c++, i++) out[i] = full[i]! * v;
+        else for (let c = 0; c < cols; c++, i++) out[i] = full[i]! + v;
+      }
+      return;
+    }
+  }
+  walkRows(shape, [broadcastStrides(sa, shape), broadcastStrides(sb, shape), stridesOf(shape)], (off, n, st) => {
     let i = off[0]!;
     let j = off[1]!;
     let o = off[2]!;

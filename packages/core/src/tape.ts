@@ -120,6 +120,9 @@ export function trace(fn: () => Tensor, options: TraceOptions = {}): Tape {
     const node = t.node!;
     return { x: node.inputs.map((x) => x.data), shapes: node.inputs.map((x) => x.shape), out: t.data, outShape: t.shape, attrs: node.attrs as never };
   });
+  const argsOf = new Map(order.map((t, k) => [t, kernelArgs[k]!]));
+  const gradArgs = gradNodes.map((t) => argsOf.get(t)!);
+  const gradBufs = gradNodes.map((t) => gradOf.get(t)!);
 
   return {
     output,
@@ -141,7 +144,7 @@ export function trace(fn: () => Tensor, options: TraceOptions = {}): Tape {
       noGrad(() => {
         for (let k = gradNodes.length - 1; k >= 0; k--) {
           const t = gradNodes[k]!;
-          backwardNode(t, gradOf.get(t)!, lookup, false, fresh[k]);
+          backwardNode(t, gradBufs[k]!, lookup, false, fresh[k], gradArgs[k]);
         }
       });
       // Re-attached every time: an eager backward() in between may have replaced `.grad`.

@@ -51,6 +51,7 @@ function buildCli(): ReturnType<typeof cac> {
     .option('--mode <name>', `${MODE_NAMES.join(' (whole batch) or ')} (per example) (default: ${d.mode})`)
     .option('--dtype <type>', 'float64, or float32 for the δ-equation engine (--engine backprop) (default: float64)')
     .option('--threads <n>', '1, or 2 to split the δ-equation engine\'s matrix products with the other core (default: 1)')
+    .option('--reference', 'Train through tensors, .grad and an optimizer object instead of the fused engines (slower; same results)')
     .option('--optimizer <name>', `${OPTIMIZER_NAMES.join(', ')} (default: ${d.optimizer})`)
     .option('--momentum <mu>', `Momentum coefficient of --optimizer momentum (default: ${d.momentum})`)
     .option('--lambda <lambda>', `L2 regularisation strength, Nielsen's network2 form (default: ${d.lambda})`)
@@ -181,6 +182,7 @@ function trainOptions(flags: Flags): TrainOptions {
   set('mode', oneOf<ModeName>(flags, 'mode', MODE_NAMES));
   set('optimizer', oneOf<OptimizerName>(flags, 'optimizer', OPTIMIZER_NAMES));
   set('dtype', oneOf<FloatDType>(flags, 'dtype', ['float64', 'float32']));
+  if (flags.reference === true) o.fast = false;
   const threads = oneOf<'1' | '2'>(flags, 'threads', ['1', '2']);
   if (threads !== undefined) o.threads = threads === '2' ? 2 : 1;
   return o;

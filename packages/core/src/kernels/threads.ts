@@ -54,6 +54,8 @@ export function withHelperThread<D extends FloatDType>(k: MatrixKernels<D>): Thr
   const ctl = new Int32Array(control.buffer, control.byteOffset, 16);
   const worker = new Worker(new URL('./gemm-worker.js', import.meta.url), {
     workerData: { module: sharing.module, memory: sharing.memory, control: control.byteOffset, scratch: HELPER_SCRATCH },
+    // Plain JavaScript: inheriting a TypeScript loader (tsx) would only slow the helper's start.
+    execArgv: [],
   });
   worker.unref(); // a helper must not keep the process alive
   let failed: Error | null = null;
