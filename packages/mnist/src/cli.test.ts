@@ -158,17 +158,18 @@ describe('nabla-mnist train on Ctrl+C', () => {
     let sent = false;
     const r = await run(['train', '--epochs', '30', '--out', out], {
       onStderr: (child, stderr) => {
-        // The "Training …" line comes just before the first mini-batch; give it half a second.
+        // The "Training …" line comes just before the first mini-batch; give it a moment.
         if (!sent && stderr.includes('Training [784,30,10] on 60000 images')) {
           sent = true;
-          setTimeout(() => child.kill('SIGINT'), 500);
+          setTimeout(() => child.kill('SIGINT'), 200);
         }
       },
     });
     expect(sent).toBe(true);
     expect(r.code).toBe(130);
-    expect(r.stderr).toMatch(new RegExp(`Interrupted in epoch 1/30 after \\d+ of 6000 mini-batches; saved the weights to ${out}`));
-    expect(r.stdout).toBe('');
+    // An epoch takes well under a second now, so the signal may land in any early epoch.
+    expect(r.stderr).toMatch(new RegExp(`Interrupted in epoch \\d+/30 after \\d+ of 6000 mini-batches; saved the weights to ${out}`));
+    for (const line of r.stdout.split('\n').filter(Boolean)) expect(line).toMatch(/^Epoch \d+\/30: \d+ \/ 10000 \(\d+\.\d\d%\) \| /);
     expect((await loadModel(out)).sizes).toEqual([784, 30, 10]);
   });
 });

@@ -35,7 +35,10 @@ export interface TrainingEngineOptions {
    * e.g. `withHelperThread` from `@nabla/core/threads` for a second core. The engine's `close()`
    * calls theirs.
    */
-  kernels?: (dtype: FloatDType, bytes: number) => MatrixKernels & { close?(): void };
+  kernels?: (dtype: FloatDType, bytes: number) => MatrixKernels & {
+    /** Releases what the kernels hold (a helper thread); called by the engine's `close()`. */
+    close?(): void;
+  };
 }
 
 /** The input and target buffers of one batch size, to be filled before each `step`. */
