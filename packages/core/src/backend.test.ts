@@ -60,18 +60,22 @@ describe('createKernels', () => {
     });
   }
 
-  it('packs grey bytes into columns in [0, 1], the same with SIMD as with a division', () => {
+  it('gathers grey bytes into columns in [0, 1], the same with SIMD as with a division', () => {
     for (const dtype of ['float64', 'float32'] as const) {
       for (const simd of [true, false]) {
         const k = createKernels(dtype, { bytes: 1 << 16, simd });
-        const [m, n] = [3, 259]; // every byte value, and a length that is not a multiple of 8
-        const src = k.allocBytes(m * n);
-        for (let i = 0; i < src.length; i++) src[i] = (i * 37) % 256;
+        const [count, m, n] = [5, 3, 259]; // every byte value, and a length that is not a multiple of 8
+        const images = k.allocBytes(count * n);
+        for (let i = 0; i < images.length; i++) images[i] = (i * 37) % 256;
+        const index = k.allocInts(4);
+        index.set([4, 0, 2]);
         const X = k.alloc(m * n);
-        k.pack(src, m, n, X);
+        k.gather(images, index, m, n, X);
         const round = dtype === 'float32' ? Math.fround : (v: number) => v;
-        for (let j = 0; j < m; j++) for (let p = 0; p < n; p++) expect(X[p * m + j]).toBe(round(src[j * n + p]! / 255));
-        expect(() => k.pack(src, m, n, k.alloc(m * n - 1))).toThrow(/X of exactly 777 values/);
+        for (let j = 0; j < m; j++) for (let p = 0; p < n; p++) expect(X[p * m + j]).toBe(round(images[index[j]! * n + p]! / 255));
+        expect(() => k.gather(images, index, m, n, k.alloc(m * n - 1))).toThrow(/X of exactly 777 values/);
+        index[1] = 5;
+        expect(() => k.gather(images, index, m, n, X)).toThrow(/index\[1\] is 5, not an image number below 5/);
       }
     }
   });

@@ -76,18 +76,25 @@ export interface MatrixKernels<D extends FloatDType = FloatDType> {
    */
   axpby(alpha: number, X: FloatArrayOf[D], beta: number, Y: FloatArrayOf[D]): void;
   /**
-   * A zeroed byte buffer that `pack` accepts as its source.
+   * A zeroed byte buffer that `gather` accepts as its images.
    * @param n - number of bytes
    */
   allocBytes(n: number): Uint8Array;
   /**
-   * X[p·m + j] = src[j·n + p] / 255: m images of n grey bytes become the columns of X [n × m].
-   * @param src - the images' bytes, one after another (from `allocBytes`)
-   * @param m - number of images
+   * A zeroed Int32Array that `gather` accepts as its index.
+   * @param n - number of elements
+   */
+  allocInts(n: number): Int32Array;
+  /**
+   * X[p·m + j] = images[index[j]·n + p] / 255: the images numbered `index[0..m)`, n grey bytes
+   * each, become the columns of X [n × m] (a mini-batch, examples as columns).
+   * @param images - the images' bytes, one after another (from `allocBytes`)
+   * @param index - which images, by number (from `allocInts`)
+   * @param m - number of images in the batch
    * @param n - bytes per image
    * @param X - the batch, [n × m]
    */
-  pack(src: Uint8Array, m: number, n: number, X: FloatArrayOf[D]): void;
+  gather(images: Uint8Array, index: Int32Array, m: number, n: number, X: FloatArrayOf[D]): void;
   /**
    * A = σ(Z) elementwise on SIMD, where the kernels have it (float32 with SIMD: a vector expf
    * within about 1 ulp); `undefined` elsewhere, and callers use `Math.exp`.
@@ -140,9 +147,9 @@ export function createKernels<D extends FloatDType>(dtype: D, options: KernelOpt
   arenas.set(arena.f64(0).buffer, arena);
   const k =
     dtype === 'float64'
-      ? { alloc: (n: number) => arena.f64(n), gemmNN: arena.gemmNN_f64, gemmNT: arena.gemmNT_f64, gemmTN: arena.gemmTN_f64, axpby: arena.axpby_f64, pack: arena.pack_f64 }
-      : { alloc: (n: number) => arena.f32(n), gemmNN: arena.gemmNN_f32, gemmNT: arena.gemmNT_f32, gemmTN: arena.gemmTN_f32, axpby: arena.axpby_f32, pack: arena.pack_f32, sigmoid: arena.sigmoid_f32 };
-  return { dtype, simd: true, sharing: arena.sharing, allocBytes: (n: number) => arena.u8(n), ...k } as unknown as MatrixKernels<D>;
+      ? { alloc: (n: number) => arena.f64(n), gemmNN: arena.gemmNN_f64, gemmNT: arena.gemmNT_f64, gemmTN: arena.gemmTN_f64, axpby: arena.axpby_f64, gather: arena.gather_f64 }
+      : { alloc: (n: number) => arena.f32(n), gemmNN: arena.gemmNN_f32, gemmNT: arena.gemmNT_f32, gemmTN: arena.gemmTN_f32, axpby: arena.axpby_f32, gather: arena.gather_f32, sigmoid: arena.sigmoid_f32 };
+  return { dtype, simd: true, sharing: arena.sharing, allocBytes: (n: number) => arena.u8(n), allocInts: (n: number) => arena.i32(n), ...k } as unknown as MatrixKernels<D>;
 }
 
 function plainKernels<D extends FloatDType>(dtype: D): MatrixKernels<D> {
@@ -154,7 +161,7 @@ function plainKernels<D extends FloatDType>(dtype: D): MatrixKernels<D> {
           gemmNT: (M: number, N: number, K: number, A: Float64Array, B: Float64Array, C: Float64Array, acc: boolean) => gemmNT_f64(M, N, K, A, 0, B, 0, C, 0, acc),
           gemmTN: (M: number, N: number, K: number, A: Float64Array, B: Float64Array, C: Float64Array, acc: boolean) => gemmTN_f64(M, N, K, A, 0, B, 0, C, 0, acc),
           axpby: axpby64,
-          pack: pack64,
+          gather: gather64,
         }
       : {
           alloc: (n: number) => new Float32Array(n),
@@ -162,9 +169,9 @@ function plainKernels<D extends FloatDType>(dtype: D): MatrixKernels<D> {
           gemmNT: (M: number, N: number, K: number, A: Float32Array, B: Float32Array, C: Float32Array, acc: boolean) => gemmNT_f32(M, N, K, A, 0, B, 0, C, 0, acc),
           gemmTN: (M: number, N: number, K: number, A: Float32Array, B: Float32Array, C: Float32Array, acc: boolean) => gemmTN_f32(M, N, K, A, 0, B, 0, C, 0, acc),
           axpby: axpby32,
-          pack: pack32,
+          gather: gather32,
         };
-  return { dtype, simd: false, allocBytes: (n: number) => new Uint8Array(n), ...k } as unknown as MatrixKernels<D>;
+  return { dtype, simd: false, allocBytes: (n: number) => new Uint8Array(n), allocInts: (n: number) => new Int32Array(n), ...k } as unknown as MatrixKernels<D>;
 }
 
 function checkAxpby(X: ArrayLike<number>, Y: ArrayLike<number>, op: string): void {
@@ -182,18 +189,24 @@ function axpby32(alpha: number, X: Float32Array, beta: number, Y: Float32Array):
   for (let i = 0; i < Y.length; i++) Y[i] = alpha * X[i]! + beta * Y[i]!;
 }
 
-function checkPack(src: Uint8Array, m: number, n: number, X: ArrayLike<number>, op: string): void {
-  if (src.length < m * n || X.length !== m * n) {
-    throw new RangeError(`${op}: needs src of at least ${m}×${n} bytes and X of exactly ${m * n} values, got ${src.length} and ${X.length}`);
+function checkGather(images: Uint8Array, index: Int32Array, m: number, n: number, X: ArrayLike<number>, op: string): void {
+  if (index.length < m || X.length !== m * n) {
+    throw new RangeError(`${op}: needs at least ${m} indices and X of exactly ${m * n} values, got ${index.length} and ${X.length}`);
+  }
+  const count = Math.floor(images.length / Math.max(n, 1));
+  for (let j = 0; j < m; j++) {
+    const i = index[j]!;
+    if (!(i >= 0 && i < count)) throw new RangeError(`${op}: index[${j}] is ${i}, not an image number below ${count}`);
   }
 }
 
-function pack64(src: Uint8Array, m: number, n: number, X: Float64Array): void {
-  checkPack(src, m, n, X, 'pack_f64');
-  for (let j = 0; j < m; j++) for (let p = 0, o = j, s = j * n; p < n; p++, o += m) X[o] = src[s + p]! / 255;
+// One function per array type keeps each monomorphic.
+function gather64(images: Uint8Array, index: Int32Array, m: number, n: number, X: Float64Array): void {
+  checkGather(images, index, m, n, X, 'gather_f64');
+  for (let j = 0; j < m; j++) for (let p = 0, o = j, s = index[j]! * n; p < n; p++, o += m) X[o] = images[s + p]! / 255;
 }
 
-function pack32(src: Uint8Array, m: number, n: number, X: Float32Array): void {
-  checkPack(src, m, n, X, 'pack_f32');
-  for (let j = 0; j < m; j++) for (let p = 0, o = j, s = j * n; p < n; p++, o += m) X[o] = src[s + p]! / 255;
+function gather32(images: Uint8Array, index: Int32Array, m: number, n: number, X: Float32Array): void {
+  checkGather(images, index, m, n, X, 'gather_f32');
+  for (let j = 0; j < m; j++) for (let p = 0, o = j, s = index[j]! * n; p < n; p++, o += m) X[o] = images[s + p]! / 255;
 }

@@ -11,8 +11,9 @@
 ;;   gemm_nn_f64 / gemm_nn_f32 (m n k a b c acc)   C[m×n] (+)= A[m×k]  · B[k×n]
 ;;   gemm_nt_f64 / gemm_nt_f32 (m n k a b c acc)   C[m×n] (+)= A[m×k]  · B[n×k]ᵀ
 ;;   gemm_tn_f64 / gemm_tn_f32 (m n k a b c acc)   C[m×n] (+)= A[k×m]ᵀ · B[k×n]
-;;   pack_f64 / pack_f32 (src m n dst)            dst[p·m + j] = src[j·n + p] / 255: m images of n grey
-;;                                                bytes, side by side as the columns of dst [n × m]
+;;   gather_f64 / gather_f32 (src idx m n dst)    dst[p·m + j] = src[idx[j]·n + p] / 255: the images
+;;                                                numbered idx[0..m) (i32) of n grey bytes each,
+;;                                                side by side as the columns of dst [n × m]
 ;;   sigmoid_f32 (z a n)                           a[i] = 1 / (1 + e^−z[i]), i < n, with a SIMD expf
 ;;   axpby_f64 / axpby_f32 (n alpha x beta y)     y[i] = alpha·x[i] + beta·y[i], i < n (an SGD update)
 ;;   set_scratch (at)                              where this instance packs NT panels (32 KiB)
@@ -779,15 +780,17 @@
 
 
   ;; ---- grey bytes to values in [0, 1], images as columns: building a mini-batch X [n × m] ----
+  ;; The images are picked by number (idx), so a training set kept in this memory is read in
+  ;; place, with no copy per batch.
   ;; Eight pixels of one image per step: one 8-byte load widened to 32-bit lanes, converted and
   ;; scaled two (f64) or four (f32) at a time, then stored down the column (stride m).
-  (func (export "pack_f32") (param $src i32) (param $m i32) (param $n i32) (param $dst i32)
+  (func (export "gather_f32") (param $src i32) (param $idx i32) (param $m i32) (param $n i32) (param $dst i32)
     (local $j i32) (local $p i32) (local $s i32) (local $d i32) (local $stride i32) (local $w v128) (local $v v128) (local $n8 i32)
     (local.set $stride (i32.shl (local.get $m) (i32.const 2)))
     (local.set $n8 (i32.and (local.get $n) (i32.const -8)))
     (block $jdone (loop $jloop
       (br_if $jdone (i32.ge_u (local.get $j) (local.get $m)))
-      (local.set $s (i32.add (local.get $src) (i32.mul (local.get $j) (local.get $n))))
+      (local.set $s (i32.add (local.get $src) (i32.mul (i32.load (i32.add (local.get $idx) (i32.shl (local.get $j) (i32.const 2)))) (local.get $n))))
       (local.set $d (i32.add (local.get $dst) (i32.shl (local.get $j) (i32.const 2))))
       (local.set $p (i32.const 0))
       (block $pdone (loop $ploop
@@ -819,13 +822,13 @@
       (br $jloop)))
   )
 
-  (func (export "pack_f64") (param $src i32) (param $m i32) (param $n i32) (param $dst i32)
+  (func (export "gather_f64") (param $src i32) (param $idx i32) (param $m i32) (param $n i32) (param $dst i32)
     (local $j i32) (local $p i32) (local $s i32) (local $d i32) (local $stride i32) (local $w v128) (local $q v128) (local $v v128) (local $n8 i32)
     (local.set $stride (i32.shl (local.get $m) (i32.const 3)))
     (local.set $n8 (i32.and (local.get $n) (i32.const -8)))
     (block $jdone (loop $jloop
       (br_if $jdone (i32.ge_u (local.get $j) (local.get $m)))
-      (local.set $s (i32.add (local.get $src) (i32.mul (local.get $j) (local.get $n))))
+      (local.set $s (i32.add (local.get $src) (i32.mul (i32.load (i32.add (local.get $idx) (i32.shl (local.get $j) (i32.const 2)))) (local.get $n))))
       (local.set $d (i32.add (local.get $dst) (i32.shl (local.get $j) (i32.const 3))))
       (local.set $p (i32.const 0))
       (block $pdone (loop $ploop

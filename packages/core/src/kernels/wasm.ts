@@ -29,8 +29,8 @@ interface MatmulExports {
   gemm_nt_f32(m: number, n: number, k: number, a: number, b: number, c: number, acc: number): void;
   gemm_tn_f32(m: number, n: number, k: number, a: number, b: number, c: number, acc: number): void;
   axpby_f64(n: number, alpha: number, x: number, beta: number, y: number): void;
-  pack_f64(src: number, m: number, n: number, dst: number): void;
-  pack_f32(src: number, m: number, n: number, dst: number): void;
+  gather_f64(src: number, idx: number, m: number, n: number, dst: number): void;
+  gather_f32(src: number, idx: number, m: number, n: number, dst: number): void;
   sigmoid_f32(z: number, a: number, n: number): void;
   axpby_f32(n: number, alpha: number, x: number, beta: number, y: number): void;
   set_scratch(at: number): void;
@@ -166,16 +166,29 @@ export interface WasmArena {
    * @param length - number of bytes
    */
   u8(length: number): Uint8Array;
-  /** X[p·m + j] = src[j·n + p] / 255: m images of n grey bytes become the columns of X [n × m]. */
-  pack_f64(src: Uint8Array, m: number, n: number, X: Float64Array): void;
+  /**
+   * X[p·m + j] = images[index[j]·n + p] / 255: the images numbered `index[0..m)`, of n grey bytes
+   * each, become the columns of X [n × m].
+   * @param images - the images, one after another (in this arena)
+   * @param index - which images, by number (in this arena)
+   * @param m - number of images in the batch
+   * @param n - bytes per image
+   * @param X - the batch, [n × m]
+   */
+  gather_f64(images: Uint8Array, index: Int32Array, m: number, n: number, X: Float64Array): void;
   /**
    * A = σ(Z) elementwise in float32 (a SIMD expf, about 1 ulp; stable for any z).
    * @param Z - the inputs
    * @param A - the outputs, as long as Z (may be Z itself)
    */
   sigmoid_f32(Z: Float32Array, A: Float32Array): void;
-  /** `pack_f64` into float32. */
-  pack_f32(src: Uint8Array, m: number, n: number, X: Float32Array): void;
+  /** `gather_f64` into float32. */
+  gather_f32(images: Uint8Array, index: Int32Array, m: number, n: number, X: Float32Array): void;
+  /**
+   * A zero-filled Int32Array of `length` elements in Wasm memory, 16-byte aligned.
+   * @param length - number of elements
+   */
+  i32(length: number): Int32Array;
   /** Y = alpha·X + beta·Y elementwise (X and Y of equal length): an optimizer's update. */
   axpby_f64(alpha: number, X: Float64Array, beta: number, Y: Float64Array): void;
   /** Y = alpha·X + beta·Y elementwise in float32. */
@@ -249,13 +262,19 @@ export function createWasmArena(bytes: number, options: { shared?: boolean } = {
   }
 
   /** The byte offset of a view after checking it is ours and long enough for its matrix. */
-  function checkPack(op: string, src: Uint8Array, m: number, n: number, X: ArrayBufferView & { length: number }): void {
-    if (!Number.isInteger(m) || !Number.isInteger(n) || m < 0 || n < 0 || src.length < m * n || X.length !== m * n) {
-      throw new RangeError(`${op}: needs src of at least ${m}×${n} bytes and X of exactly ${m * n} values, got ${src.length} and ${X.length}`);
+  function checkGather(op: string, images: Uint8Array, index: Int32Array, m: number, n: number, X: ArrayBufferView & { length: number }): void {
+    if (!Number.isInteger(m) || !Number.isInteger(n) || m < 0 || n < 0 || index.length < m || X.length !== m * n) {
+      throw new RangeError(`${op}: needs at least ${m} indices and X of exactly ${m * n} values, got ${index.length} and ${X.length}`);
+    }
+    const count = Math.floor(images.length / Math.max(n, 1));
+    for (let j = 0; j < m; j++) {
+      const i = index[j]!;
+      if (!(i >= 0 && i < count)) throw new RangeError(`${op}: index[${j}] is ${i}, not an image number below ${count}`);
     }
   }
 
-  function offsetOf(op: string, name: string, view: Float64Array | Float32Array | Uint8Array): number {
+
+  function offsetOf(op: string, name: string, view: Float64Array | Float32Array | Uint8Array | Int32Array): number {
     if (!owns(view)) {
       throw new Error(
         `${op}: ${name} is not a view into this arena's WebAssembly memory; allocate it with arena.f64()/f32() ` +
@@ -280,17 +299,20 @@ export function createWasmArena(bytes: number, options: { shared?: boolean } = {
     u8(length) {
       return new Uint8Array(buffer, alloc('u8', length, 1), length).fill(0);
     },
-    pack_f64(src, m, n, X) {
-      checkPack('pack_f64', src, m, n, X);
-      ex.pack_f64(offsetOf('pack_f64', 'src', src), m, n, offsetOf('pack_f64', 'X', X));
+    i32(length) {
+      return new Int32Array(buffer, alloc('i32', length, 4), length).fill(0);
+    },
+    gather_f64(images, index, m, n, X) {
+      checkGather('gather_f64', images, index, m, n, X);
+      ex.gather_f64(offsetOf('gather_f64', 'images', images), offsetOf('gather_f64', 'index', index), m, n, offsetOf('gather_f64', 'X', X));
     },
     sigmoid_f32(Z, A) {
       if (Z.length !== A.length) throw new RangeError(`sigmoid_f32: Z has ${Z.length} elements, A ${A.length}`);
       ex.sigmoid_f32(offsetOf('sigmoid_f32', 'Z', Z), offsetOf('sigmoid_f32', 'A', A), Z.length);
     },
-    pack_f32(src, m, n, X) {
-      checkPack('pack_f32', src, m, n, X);
-      ex.pack_f32(offsetOf('pack_f32', 'src', src), m, n, offsetOf('pack_f32', 'X', X));
+    gather_f32(images, index, m, n, X) {
+      checkGather('gather_f32', images, index, m, n, X);
+      ex.gather_f32(offsetOf('gather_f32', 'images', images), offsetOf('gather_f32', 'index', index), m, n, offsetOf('gather_f32', 'X', X));
     },
     owns,
     reset() {
