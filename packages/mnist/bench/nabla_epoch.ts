@@ -3,7 +3,7 @@
 // over the 60,000 training images; data loading excluded, the shuffle and batch packing
 // included), through the trainer the CLI uses. Prints one JSON object per run on stdout.
 //
-// Usage: tsx nabla_epoch.ts --engine autodiff|backprop --dtype float64|float32 --batch 10 [--threads 2] [--seed 1] [--runs 1]
+// Usage: tsx nabla_epoch.ts --engine autodiff|backprop --dtype float64|float32 --batch 10 [--threads 2] [--seed 1] [--runs 1] [--warmup 1]
 import { parseArgs } from 'node:util';
 import { loadMnist, train, type EngineName } from '@nabla/mnist';
 import type { FloatDType } from '@nabla/core';
@@ -16,6 +16,7 @@ const { values: args } = parseArgs({
     seed: { type: 'string', default: '1' },
     runs: { type: 'string', default: '1' },
     threads: { type: 'string', default: '1' },
+    warmup: { type: 'string', default: '0' },
   },
 });
 const engine = args.engine as EngineName;
@@ -25,8 +26,10 @@ const data = await loadMnist();
 for (let run = 0; run < Number(args.runs); run++) {
   const seed = Number(args.seed) + run;
   const threads = args.threads === '2' ? 2 : 1;
-  const result = await train({ data, engine, dtype, batchSize, epochs: 1, seed, threads });
-  const m = result.history[0]!;
+  // --warmup untimed epochs first (JIT and caches), then the timed one, in the same engine.
+  const warmup = Number(args.warmup);
+  const result = await train({ data, engine, dtype, batchSize, epochs: warmup + 1, seed, threads });
+  const m = result.history[warmup]!;
   const impl = `nabla-${engine}-${dtype}${threads === 2 ? '-2threads' : ''}`;
   process.stdout.write(`${JSON.stringify({ impl, batch: batchSize, run, seconds: m.seconds, correct: m.correct, total: m.total })}\n`);
 }

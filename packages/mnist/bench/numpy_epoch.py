@@ -1,7 +1,7 @@
 """One epoch of Nielsen's [784,30,10] network with fully matrix-based mini-batch backprop in
 NumPy: the peer `pnpm bench` measures nabla against. Prints one JSON object per run.
 
-Usage: python3 numpy_epoch.py DATA_DIR --batch 10 --dtype float64 --runs 3 [--seed 1]
+Usage: python3 numpy_epoch.py DATA_DIR --batch 10 --dtype float64 --runs 3 [--seed 1] [--warmup 1]
 """
 import argparse
 import json
@@ -61,6 +61,7 @@ def main():
     p.add_argument("--runs", type=int, default=3)
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--eta", type=float, default=3.0)
+    p.add_argument("--warmup", type=int, default=0, help="untimed epochs before the timed one")
     a = p.parse_args()
     dt = np.dtype(a.dtype)
     images = read_idx(f"{a.data_dir}/train-images-idx3-ubyte")
@@ -76,6 +77,8 @@ def main():
         sizes = [784, 30, 10]
         biases = [rng.standard_normal((y, 1)).astype(dt) for y in sizes[1:]]
         weights = [rng.standard_normal((y, x)).astype(dt) for x, y in zip(sizes[:-1], sizes[1:])]
+        for _ in range(a.warmup):
+            epoch(weights, biases, X, Y, a.batch, dt.type(a.eta), rng)
         t0 = time.perf_counter()
         epoch(weights, biases, X, Y, a.batch, dt.type(a.eta), rng)
         seconds = time.perf_counter() - t0

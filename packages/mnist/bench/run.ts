@@ -4,7 +4,7 @@
 // run after run, each epoch in a fresh child process. Then matmul GFLOP/s at the workload's
 // shapes and the peak RSS of a 30-epoch training run.
 //
-//   pnpm bench [--runs 3] [--batches 10,100] [--only nabla] [--skip-rss]
+//   pnpm bench [--runs 3] [--batches 10,100] [--warmup 1] [--only nabla] [--skip-rss]
 import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -20,9 +20,12 @@ const { values: args } = parseArgs({
     batches: { type: 'string', default: '10,100' },
     only: { type: 'string' },
     'skip-rss': { type: 'boolean', default: false },
+    // Untimed epochs each implementation runs before the timed one (JIT warm-up, caches).
+    warmup: { type: 'string', default: '1' },
   },
 });
 const runs = Number(args.runs);
+const warmup = String(Number(args.warmup));
 const batches = args.batches!.split(',').map(Number);
 
 interface Result {
@@ -44,7 +47,7 @@ const tsx = join(root, 'node_modules', '.bin', 'tsx');
 const nabla = (engine: string, dtype: string, threads = 1): Impl => ({
   name: `nabla-${engine}-${dtype}${threads === 2 ? '-2threads' : ''}`,
   peer: false,
-  command: (batch, seed) => [tsx, [join(here, 'nabla_epoch.ts'), '--engine', engine, '--dtype', dtype, '--batch', String(batch), '--seed', String(seed), '--threads', String(threads)]],
+  command: (batch, seed) => [tsx, [join(here, 'nabla_epoch.ts'), '--engine', engine, '--dtype', dtype, '--batch', String(batch), '--seed', String(seed), '--threads', String(threads), '--warmup', warmup]],
 });
 
 function hasNumpy(): boolean {
@@ -62,12 +65,12 @@ const numpyEnv = (): NodeJS.ProcessEnv => {
 const numpy = (dtype: string): Impl => ({
   name: `numpy-${dtype}`,
   peer: true,
-  command: (batch, seed) => ['python3', [join(here, 'numpy_epoch.py'), bundledMnistDir(), '--batch', String(batch), '--dtype', dtype, '--runs', '1', '--seed', String(seed)], numpyEnv()],
+  command: (batch, seed) => ['python3', [join(here, 'numpy_epoch.py'), bundledMnistDir(), '--batch', String(batch), '--dtype', dtype, '--runs', '1', '--seed', String(seed), '--warmup', warmup], numpyEnv()],
 });
 const tfjs = (backend: string): Impl => ({
   name: `tfjs-${backend}`,
   peer: true,
-  command: (batch, seed) => [tsx, [join(here, 'tfjs_epoch.ts'), '--backend', backend, '--batch', String(batch), '--seed', String(seed)]],
+  command: (batch, seed) => [tsx, [join(here, 'tfjs_epoch.ts'), '--backend', backend, '--batch', String(batch), '--seed', String(seed), '--warmup', warmup]],
 });
 
 const impls: Impl[] = [nabla('autodiff', 'float64'), nabla('backprop', 'float64'), nabla('backprop', 'float32'), nabla('backprop', 'float32', 2)];
@@ -101,7 +104,7 @@ const pad = (s: string, n: number): string => s.padEnd(n);
 const lpad = (s: string, n: number): string => s.padStart(n);
 
 console.log(`nabla bench — ${new Date().toISOString()} — node ${process.version}, ${(await import('node:os')).cpus()[0]?.model ?? 'cpu'} ×${(await import('node:os')).cpus().length}`);
-console.log(`one epoch of [784,30,10] sigmoid/quadratic, η = 3, 60,000 images; median of ${runs} runs, implementations alternating\n`);
+console.log(`one epoch of [784,30,10] sigmoid/quadratic, η = 3, 60,000 images, after ${warmup} untimed epoch(s) in the same process; median of ${runs} runs, implementations alternating\n`);
 const results: Result[] = [];
 for (let r = 1; r <= runs; r++) {
   for (const batch of batches) {
