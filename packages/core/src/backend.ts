@@ -3,7 +3,7 @@
  * memory where the engine supports it, TypeScript loops over ordinary typed arrays elsewhere.
  * Training engines allocate every buffer they reuse from one of these, once.
  */
-import { gemmNN_f32, gemmNN_f64, gemmNT_f32, gemmNT_f64, gemmTN_f32, gemmTN_f64 } from './kernels/gemm.ts';
+import { checkGatherOperands, gemmNN_f32, gemmNN_f64, gemmNT_f32, gemmNT_f64, gemmTN_f32, gemmTN_f64 } from './kernels/gemm.ts';
 import { type WasmArena, type WasmSharing, createWasmArena, wasmSimdSupported } from './kernels/wasm.ts';
 
 /** Storage type of a kernel set. */
@@ -189,24 +189,13 @@ function axpby32(alpha: number, X: Float32Array, beta: number, Y: Float32Array):
   for (let i = 0; i < Y.length; i++) Y[i] = alpha * X[i]! + beta * Y[i]!;
 }
 
-function checkGather(images: Uint8Array, index: Int32Array, m: number, n: number, X: ArrayLike<number>, op: string): void {
-  if (index.length < m || X.length !== m * n) {
-    throw new RangeError(`${op}: needs at least ${m} indices and X of exactly ${m * n} values, got ${index.length} and ${X.length}`);
-  }
-  const count = Math.floor(images.length / Math.max(n, 1));
-  for (let j = 0; j < m; j++) {
-    const i = index[j]!;
-    if (!(i >= 0 && i < count)) throw new RangeError(`${op}: index[${j}] is ${i}, not an image number below ${count}`);
-  }
-}
-
 // One function per array type keeps each monomorphic.
 function gather64(images: Uint8Array, index: Int32Array, m: number, n: number, X: Float64Array): void {
-  checkGather(images, index, m, n, X, 'gather_f64');
+  checkGatherOperands('gather_f64', images, index, m, n, X.length);
   for (let j = 0; j < m; j++) for (let p = 0, o = j, s = index[j]! * n; p < n; p++, o += m) X[o] = images[s + p]! / 255;
 }
 
 function gather32(images: Uint8Array, index: Int32Array, m: number, n: number, X: Float32Array): void {
-  checkGather(images, index, m, n, X, 'gather_f32');
+  checkGatherOperands('gather_f32', images, index, m, n, X.length);
   for (let j = 0; j < m; j++) for (let p = 0, o = j, s = index[j]! * n; p < n; p++, o += m) X[o] = images[s + p]! / 255;
 }

@@ -1,5 +1,5 @@
 import type { Shape } from './shape.ts';
-import { broadcastStrides, reducedAxes, shapesEqual, sizeOf, stridesOf } from './shape.ts';
+import { broadcastStrides, shapesEqual, sizeOf, stridesOf } from './shape.ts';
 
 /**
  * Walks the index space of `shape` one innermost row at a time, keeping a flat offset into
@@ -111,6 +111,3 @@ export function sumToShape(data: Float64Array, from: Shape, to: Shape): Float64A
   addReduced(data, from, out, to);
   return out;
 }
-
-/** The axes summed by {@link sumToShape}; re-exported for callers that reshape around it. */
-export { reducedAxes };

@@ -8,7 +8,7 @@
  * The table's type lists every primitive: one without a rule does not compile.
  */
 import type { Shape } from './shape.ts';
-import { broadcastStrides, sizeOf, stridesOf } from './shape.ts';
+import { broadcastStrides, stridesOf } from './shape.ts';
 import { addReduced, broadcastInto, walkRows } from './broadcast.ts';
 import { gemm } from './gemm-dispatch.ts';
 
@@ -342,8 +342,3 @@ export const primitives: { readonly [P in PrimitiveName]: Primitive<PrimitiveAtt
     },
   },
 };
-
-/** Number of elements a primitive's output needs (views need none of their own). */
-export function outputSize(shape: Shape): number {
-  return sizeOf(shape);
-}

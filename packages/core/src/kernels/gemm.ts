@@ -121,6 +121,21 @@ function checkFits(op: string, name: string, length: number, off: number, size: 
 }
 
 /**
+ * Throws a RangeError naming the op unless `index` holds m image numbers below the count of
+ * n-byte images in `images` and X has exactly m·n values (the operands of a batch gather).
+ */
+export function checkGatherOperands(op: string, images: Uint8Array, index: Int32Array, m: number, n: number, xLength: number): void {
+  if (!Number.isInteger(m) || !Number.isInteger(n) || m < 0 || n < 0 || index.length < m || xLength !== m * n) {
+    throw new RangeError(`${op}: needs at least ${m} indices and X of exactly ${m * n} values, got ${index.length} and ${xLength}`);
+  }
+  const count = Math.floor(images.length / Math.max(n, 1));
+  for (let j = 0; j < m; j++) {
+    const i = index[j]!;
+    if (!(i >= 0 && i < count)) throw new RangeError(`${op}: index[${j}] is ${i}, not an image number below ${count}`);
+  }
+}
+
+/**
  * Throws a RangeError naming the op unless M, N, K and the offsets are non-negative integers and
  * each array holds its matrix (aSize, bSize, M·N elements) from its offset. Allocates nothing.
  */

@@ -15,7 +15,7 @@
  * }
  * ```
  */
-import { checkGemmOperands } from './gemm.ts';
+import { checkGatherOperands, checkGemmOperands } from './gemm.ts';
 import { MATMUL_SHARED_WASM_BASE64, MATMUL_WASM_BASE64 } from './matmul.wasm.ts';
 
 /** What matmul.wat exports; a, b, c are byte offsets, acc is 0 or 1. */
@@ -262,18 +262,6 @@ export function createWasmArena(bytes: number, options: { shared?: boolean } = {
   }
 
   /** The byte offset of a view after checking it is ours and long enough for its matrix. */
-  function checkGather(op: string, images: Uint8Array, index: Int32Array, m: number, n: number, X: ArrayBufferView & { length: number }): void {
-    if (!Number.isInteger(m) || !Number.isInteger(n) || m < 0 || n < 0 || index.length < m || X.length !== m * n) {
-      throw new RangeError(`${op}: needs at least ${m} indices and X of exactly ${m * n} values, got ${index.length} and ${X.length}`);
-    }
-    const count = Math.floor(images.length / Math.max(n, 1));
-    for (let j = 0; j < m; j++) {
-      const i = index[j]!;
-      if (!(i >= 0 && i < count)) throw new RangeError(`${op}: index[${j}] is ${i}, not an image number below ${count}`);
-    }
-  }
-
-
   function offsetOf(op: string, name: string, view: Float64Array | Float32Array | Uint8Array | Int32Array): number {
     if (!owns(view)) {
       throw new Error(
@@ -303,7 +291,7 @@ export function createWasmArena(bytes: number, options: { shared?: boolean } = {
       return new Int32Array(buffer, alloc('i32', length, 4), length).fill(0);
     },
     gather_f64(images, index, m, n, X) {
-      checkGather('gather_f64', images, index, m, n, X);
+      checkGatherOperands('gather_f64', images, index, m, n, X.length);
       ex.gather_f64(offsetOf('gather_f64', 'images', images), offsetOf('gather_f64', 'index', index), m, n, offsetOf('gather_f64', 'X', X));
     },
     sigmoid_f32(Z, A) {
@@ -311,7 +299,7 @@ export function createWasmArena(bytes: number, options: { shared?: boolean } = {
       ex.sigmoid_f32(offsetOf('sigmoid_f32', 'Z', Z), offsetOf('sigmoid_f32', 'A', A), Z.length);
     },
     gather_f32(images, index, m, n, X) {
-      checkGather('gather_f32', images, index, m, n, X);
+      checkGatherOperands('gather_f32', images, index, m, n, X.length);
       ex.gather_f32(offsetOf('gather_f32', 'images', images), offsetOf('gather_f32', 'index', index), m, n, offsetOf('gather_f32', 'X', X));
     },
     owns,
