@@ -29,6 +29,7 @@ export function setDetectAnomaly(on: boolean): void {
 /**
  * Every tensor `root` depends on that requires grad, inputs before the tensors made from them.
  * Iterative (an explicit stack) so graphs of 100,000 chained ops do not overflow the call stack.
+ * @param root - the tensor to start from (the loss)
  */
 export function topologicalOrder(root: Tensor): Tensor[] {
   const order: Tensor[] = [];
@@ -62,6 +63,12 @@ function checkFinite(op: string, index: number, shape: Shape, d: Float64Array): 
  * Runs one node's backward: adds ∂L/∂input_i into each input's gradient buffer (created on
  * first use by `bufferFor`). Primitives run their table rule; custom ops their tensor VJP,
  * whose shapes are checked here because user code can get them wrong.
+ * @param t - the node's output tensor
+ * @param g - ∂L/∂t, shaped like `t`
+ * @param bufferFor - returns an input's gradient buffer, creating it on first use
+ * @param detect - throw an `AnomalyError` when the rule produces NaN or Infinity
+ * @param fresh - per input: its buffer holds no gradient yet (a rule declaring `overwrites` writes)
+ * @param args - kernel arguments built once by a tape (built here when omitted)
  */
 export function backwardNode(
   t: Tensor,

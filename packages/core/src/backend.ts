@@ -98,6 +98,8 @@ export interface MatrixKernels<D extends FloatDType = FloatDType> {
   /**
    * A = σ(Z) elementwise on SIMD, where the kernels have it (float32 with SIMD: a vector expf
    * within about 1 ulp); `undefined` elsewhere, and callers use `Math.exp`.
+   * @param Z - the input
+   * @param A - receives σ(Z), same length as `Z`
    */
   readonly sigmoid?: (Z: FloatArrayOf[D], A: FloatArrayOf[D]) => void;
   /** For kernels made with `{ shared: true }`: what a helper thread needs (see `@nabla/core/threads`). */
@@ -119,7 +121,12 @@ export interface KernelOptions {
 
 const arenas = new WeakMap<ArrayBufferLike, WasmArena>();
 
-/** The arena whose memory holds all three buffers, if any: the tape's matmul uses it. */
+/**
+ * The arena whose memory holds all three buffers, if any: the tape's matmul uses it.
+ * @param A - first buffer
+ * @param B - second buffer
+ * @param C - third buffer
+ */
 export function arenaOf(A: Float64Array, B: Float64Array, C: Float64Array): WasmArena | null {
   const arena = arenas.get(A.buffer);
   if (arena === undefined || B.buffer !== A.buffer || C.buffer !== A.buffer) return null;

@@ -5,6 +5,9 @@ import { broadcastStrides, shapesEqual, sizeOf, stridesOf } from './shape.ts';
  * Walks the index space of `shape` one innermost row at a time, keeping a flat offset into
  * each operand (whose strides may be 0 along broadcast axes). `row` runs once per row, not per
  * element, so kernels keep their inner loops closure-free.
+ * @param shape - the index space to walk
+ * @param strides - each operand's strides over `shape` (0 along broadcast axes)
+ * @param row - called per innermost row with the operands' offsets, its length and inner strides
  */
 export function walkRows(
   shape: Shape,
@@ -40,6 +43,10 @@ export function walkRows(
  * Adds `src`, of shape `from`, into `dst`, of shape `to`, where `to` broadcasts to `from`:
  * elements along broadcast axes are summed into one. With `to` equal to `from` it is a plain
  * elementwise add. This is the rule every broadcasting op's backward shares.
+ * @param src - the values to add
+ * @param from - the shape of `src`
+ * @param dst - receives the sums (added to what is there)
+ * @param to - the shape of `dst`, which broadcasts to `from`
  */
 export function addReduced(src: Float64Array, from: Shape, dst: Float64Array, to: Shape): void {
   if (shapesEqual(from, to)) {
@@ -77,7 +84,13 @@ export function addReduced(src: Float64Array, from: Shape, dst: Float64Array, to
   });
 }
 
-/** Writes `src` of shape `from` into `dst` of the shape `to` it broadcasts to (NumPy's broadcast_to). */
+/**
+ * Writes `src` of shape `from` into `dst` of the shape `to` it broadcasts to (NumPy's broadcast_to).
+ * @param src - the values to repeat
+ * @param from - the shape of `src`
+ * @param dst - receives the broadcast values
+ * @param to - the shape of `dst`, which `from` broadcasts to
+ */
 export function broadcastInto(src: Float64Array, from: Shape, dst: Float64Array, to: Shape): void {
   if (shapesEqual(from, to)) {
     dst.set(src);

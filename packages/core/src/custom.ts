@@ -13,11 +13,16 @@ export interface CustomOpContext {
 export interface CustomOpSpec {
   /** The op's name, used in error messages and by `toDot`. */
   name: string;
-  /** Computes the output from the inputs; runs untracked, so it may use any tensor op. */
+  /**
+   * Computes the output from the inputs; runs untracked, so it may use any tensor op.
+   * @param inputs - the op's inputs, as passed to it (numbers already made tensors)
+   */
   forward: (...inputs: Tensor[]) => Tensor;
   /**
    * The vector–Jacobian product: from ∂L/∂output, the gradient for each input, in input
    * order, each shaped like its input (`null` for an input that needs none).
+   * @param outputGrad - ∂L/∂output, shaped like the output
+   * @param context - the op's inputs and output
    */
   backward: (outputGrad: Tensor, context: CustomOpContext) => readonly (Tensor | null)[];
 }

@@ -1,6 +1,9 @@
 import type { Shape } from './shape.ts';
 
-/** Formats a shape the way every error message in nabla prints it: `[30,784]`. */
+/**
+ * Formats a shape the way every error message in nabla prints it: `[30,784]`.
+ * @param shape - the shape to print
+ */
 export function formatShape(shape: Shape): string {
   return `[${shape.join(',')}]`;
 }

@@ -159,7 +159,10 @@ export class GradcheckError extends Error {
   }
 }
 
-/** One line describing the worst element of a report, used by errors and matchers. */
+/**
+ * One line describing the worst element of a report, used by errors and matchers.
+ * @param report - the report to describe
+ */
 export function describeWorst(report: GradcheckReport): string {
   const w = report.worst;
   if (w === null) return 'no elements were checked';

@@ -11,6 +11,10 @@ import { type Tensor, type TensorLike, allocate, record, toTensor } from './tens
 /**
  * Runs a primitive on tensors: allocates the output (or shares input 0's storage for views),
  * runs the forward kernel, and records the node for autodiff.
+ * @param name - the primitive
+ * @param inputs - its input tensors, in order
+ * @param outShape - the output's shape
+ * @param attrs - the primitive's attributes (axes, exponent …)
  */
 export function apply<P extends PrimitiveName>(name: P, inputs: readonly Tensor[], outShape: Shape, attrs: PrimitiveAttrs[P]): Tensor {
   const primitive = primitives[name];

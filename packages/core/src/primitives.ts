@@ -48,12 +48,20 @@ export interface KernelArgs<A> {
 
 /** One primitive: forward kernel and backward rule side by side. */
 export interface Primitive<A> {
-  /** Computes the output into `k.out`. */
+  /**
+   * Computes the output into `k.out`.
+   * @param k - inputs, output buffer, shapes and attrs
+   */
   forward(k: KernelArgs<A>): void;
   /**
    * Adds ∂L/∂x_i into `gi`, given `g` = ∂L/∂out (and the forward's inputs and output). With
    * `fresh` (asked only of rules that declare `overwrites`), `gi` holds no gradient yet and the
    * rule writes it instead: a tape then needs not zero that buffer every step.
+   * @param i - which input's gradient to compute
+   * @param g - ∂L/∂out
+   * @param gi - receives ∂L/∂x_i, shaped like input `i`
+   * @param k - the forward's inputs, output, shapes and attrs
+   * @param fresh - `gi` holds no gradient yet: write rather than add
    */
   backward(i: number, g: Float64Array, gi: Float64Array, k: KernelArgs<A>, fresh?: boolean): void;
   /** The backward rule honours `fresh` (writes rather than adds). */
@@ -70,7 +78,10 @@ function unary<A>(forward: (x: Float64Array, out: Float64Array, attrs: A) => voi
   };
 }
 
-/** The stable logistic function, used by sigmoid's and softplus's kernels. */
+/**
+ * The stable logistic function, used by sigmoid's and softplus's kernels.
+ * @param v - any real number
+ */
 export function sigmoidValue(v: number): number {
   // NOTE: 1/(1 + e^-v) overflows e^-v for v < -709; for negative v, e^v/(1 + e^v) cannot.
   if (v >= 0) return 1 / (1 + Math.exp(-v));

@@ -15,9 +15,15 @@ export interface Rng {
   uniform(): number;
   /** A standard normal sample. */
   normal(): number;
-  /** A uniform integer in [0, n). */
+  /**
+   * A uniform integer in [0, n).
+   * @param n - the exclusive upper bound, a positive integer
+   */
   int(n: number): number;
-  /** Shuffles an array in place (Fisher–Yates) and returns it. */
+  /**
+   * Shuffles an array in place (Fisher–Yates) and returns it.
+   * @param items - an array or typed array, reordered in place
+   */
   shuffle<T extends { length: number; [i: number]: unknown }>(items: T): T;
 }
 

@@ -18,7 +18,10 @@ export function sizeOf(shape: Shape): number {
   return n;
 }
 
-/** Row-major strides of a contiguous tensor of this shape. */
+/**
+ * Row-major strides of a contiguous tensor of this shape.
+ * @param shape - the tensor's shape
+ */
 export function stridesOf(shape: Shape): number[] {
   const strides = new Array<number>(shape.length);
   let s = 1;
@@ -29,14 +32,22 @@ export function stridesOf(shape: Shape): number[] {
   return strides;
 }
 
-/** True when both shapes have the same rank and dimensions. */
+/**
+ * True when both shapes have the same rank and dimensions.
+ * @param a - first shape
+ * @param b - second shape
+ */
 export function shapesEqual(a: Shape, b: Shape): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
 }
 
-/** Checks that a shape is a list of non-negative integers; `op` names the caller in the error. */
+/**
+ * Checks that a shape is a list of non-negative integers; `op` names the caller in the error.
+ * @param shape - the shape to check
+ * @param op - the caller, named in the error
+ */
 export function validateShape(shape: Shape, op: string): void {
   if (!Array.isArray(shape)) throw new ShapeError(op, `shape must be an array of integers, got ${String(shape)}`);
   for (const d of shape) {
@@ -48,6 +59,9 @@ export function validateShape(shape: Shape, op: string): void {
 
 /**
  * Resolves an axis that may count from the end (`-1` is the last) against a rank.
+ * @param axis - an axis, negative counting from the end
+ * @param shape - the shape it indexes
+ * @param op - the caller, named in the error
  * @throws ShapeError when the axis is outside the shape.
  */
 export function normalizeAxis(axis: number, shape: Shape, op: string): number {
@@ -88,6 +102,8 @@ export function broadcastShapes(a: Shape, b: Shape, op: string): number[] {
 /**
  * Strides for reading a tensor of `shape` as if it had the (broadcast) shape `target`:
  * broadcast dimensions get stride 0, so one element is read again and again.
+ * @param shape - the tensor's own shape
+ * @param target - the shape `shape` broadcasts to
  */
 export function broadcastStrides(shape: Shape, target: Shape): number[] {
   const own = stridesOf(shape);
@@ -100,6 +116,8 @@ export function broadcastStrides(shape: Shape, target: Shape): number[] {
 /**
  * The axes along which a gradient of shape `from` must be summed to get back to `to`, the shape
  * of an input that was broadcast: the leading axes `to` lacks, and those where `to` has 1.
+ * @param from - the broadcast (output) shape
+ * @param to - the input's shape
  */
 export function reducedAxes(from: Shape, to: Shape): number[] {
   const axes: number[] = [];

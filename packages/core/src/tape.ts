@@ -7,6 +7,7 @@ export interface TraceOptions {
   /**
    * Where the tape's buffers come from (default: fresh Float64Arrays). Passing an arena in
    * WebAssembly memory lets matmul run its SIMD kernels on them.
+   * @param n - number of float64 elements
    */
   allocate?: (n: number) => Float64Array;
 }

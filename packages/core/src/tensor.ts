@@ -188,19 +188,31 @@ export class Tensor {
     runBackward(this, seed, options);
   }
 
-  /** Elementwise `this + other`, with broadcasting. */
+  /**
+   * Elementwise `this + other`, with broadcasting.
+   * @param other - the addend (tensor or number), broadcast against `this`
+   */
   add(other: TensorLike): Tensor {
     return ops.add(this, other);
   }
-  /** Elementwise `this - other`, with broadcasting. */
+  /**
+   * Elementwise `this - other`, with broadcasting.
+   * @param other - the subtrahend (tensor or number), broadcast against `this`
+   */
   sub(other: TensorLike): Tensor {
     return composite.sub(this, other);
   }
-  /** Elementwise `this * other`, with broadcasting. */
+  /**
+   * Elementwise `this * other`, with broadcasting.
+   * @param other - the factor (tensor or number), broadcast against `this`
+   */
   mul(other: TensorLike): Tensor {
     return ops.mul(this, other);
   }
-  /** Elementwise `this / other`, with broadcasting. */
+  /**
+   * Elementwise `this / other`, with broadcasting.
+   * @param other - the divisor (tensor or number), broadcast against `this`
+   */
   div(other: TensorLike): Tensor {
     return composite.div(this, other);
   }
@@ -228,7 +240,10 @@ export class Tensor {
   square(): Tensor {
     return composite.square(this);
   }
-  /** Elementwise x^p for a constant exponent p. */
+  /**
+   * Elementwise x^p for a constant exponent p.
+   * @param p - the exponent (a number, not a tensor)
+   */
   pow(p: number): Tensor {
     return ops.pow(this, p);
   }
@@ -248,7 +263,10 @@ export class Tensor {
   tanh(): Tensor {
     return ops.tanh(this);
   }
-  /** Matrix product of two 2-D tensors. */
+  /**
+   * Matrix product of two 2-D tensors.
+   * @param other - the right matrix [K, N], with `this` as [M, K]
+   */
   matmul(other: Tensor): Tensor {
     return ops.matmul(this, other);
   }
@@ -256,31 +274,55 @@ export class Tensor {
   transpose(): Tensor {
     return ops.transpose(this);
   }
-  /** Same values, new shape (one dimension may be -1, inferred). */
+  /**
+   * Same values, new shape (one dimension may be -1, inferred).
+   * @param shape - new dimensions, with the same element count (one may be -1)
+   */
   reshape(shape: Shape): Tensor {
     return ops.reshape(this, shape);
   }
-  /** Repeats the values along broadcast dimensions to reach `shape`. */
+  /**
+   * Repeats the values along broadcast dimensions to reach `shape`.
+   * @param shape - a shape `this` broadcasts to
+   */
   broadcastTo(shape: Shape): Tensor {
     return ops.broadcastTo(this, shape);
   }
-  /** Sum over `axis` (all axes when omitted). */
+  /**
+   * Sum over `axis` (all axes when omitted).
+   * @param axis - an axis, a list of axes, or undefined for all
+   * @param keepDims - keep reduced axes as size 1 (default false)
+   */
   sum(axis?: number | readonly number[], keepDims = false): Tensor {
     return ops.sum(this, axis, keepDims);
   }
-  /** Mean over `axis` (all axes when omitted). */
+  /**
+   * Mean over `axis` (all axes when omitted).
+   * @param axis - an axis, a list of axes, or undefined for all
+   * @param keepDims - keep reduced axes as size 1 (default false)
+   */
   mean(axis?: number | readonly number[], keepDims = false): Tensor {
     return composite.mean(this, axis, keepDims);
   }
-  /** Maximum over `axis` (all axes when omitted). */
+  /**
+   * Maximum over `axis` (all axes when omitted).
+   * @param axis - an axis, a list of axes, or undefined for all
+   * @param keepDims - keep reduced axes as size 1 (default false)
+   */
   max(axis?: number | readonly number[], keepDims = false): Tensor {
     return ops.max(this, axis, keepDims);
   }
-  /** Softmax along `axis`, computed stably. */
+  /**
+   * Softmax along `axis`, computed stably.
+   * @param axis - the axis that sums to 1 (default -1, the last)
+   */
   softmax(axis = -1): Tensor {
     return composite.softmax(this, axis);
   }
-  /** Log-softmax along `axis`, computed stably. */
+  /**
+   * Log-softmax along `axis`, computed stably.
+   * @param axis - the axis whose exp sums to 1 (default -1, the last)
+   */
   logSoftmax(axis = -1): Tensor {
     return composite.logSoftmax(this, axis);
   }
@@ -457,14 +499,24 @@ export function randn(shape: Shape, options?: RandnOptions): Tensor {
   return finish(new Tensor(data, shape), options);
 }
 
-/** Turns a number into a 0-d tensor and rejects anything that is neither. */
+/**
+ * Turns a number into a 0-d tensor and rejects anything that is neither.
+ * @param x - a tensor or a number
+ * @param op - the caller, named in the error
+ * @param arg - the argument's name, named in the error
+ */
 export function toTensor(x: unknown, op: string, arg: string): Tensor {
   if (x instanceof Tensor) return x;
   if (typeof x === 'number') return new Tensor(new Float64Array([x]), []);
   throw new DTypeError(op, `argument '${arg}' must be a Tensor or a number, got ${describe(x)}`);
 }
 
-/** Asserts that two tensors have equal shapes (used where broadcasting is not allowed). */
+/**
+ * Asserts that two tensors have equal shapes (used where broadcasting is not allowed).
+ * @param a - first tensor
+ * @param b - second tensor
+ * @param op - the caller, named in the error
+ */
 export function assertSameShape(a: Tensor, b: Tensor, op: string): void {
   if (!shapesEqual(a.shape, b.shape)) {
     throw new ShapeError(op, `shapes differ: ${formatShape(a.shape)} and ${formatShape(b.shape)}`, [a.shape, b.shape]);
@@ -473,7 +525,10 @@ export function assertSameShape(a: Tensor, b: Tensor, op: string): void {
 
 /** Where ops get their output buffers while a tape is being traced (see `trace`). */
 export interface Tracer {
-  /** Allocates a zeroed buffer of `n` float64 values. */
+  /**
+   * Allocates a zeroed buffer of `n` float64 values.
+   * @param n - number of elements
+   */
   allocate(n: number): Float64Array;
 }
 
@@ -484,7 +539,11 @@ export function activeTracer(): Tracer | null {
   return tracer;
 }
 
-/** Runs `fn` with `t` as the tracer: every op records its node, even without requiresGrad. */
+/**
+ * Runs `fn` with `t` as the tracer: every op records its node, even without requiresGrad.
+ * @param t - the tracer to install
+ * @param fn - the computation to trace
+ */
 export function withTracer<T>(t: Tracer, fn: () => T): T {
   const previous = tracer;
   tracer = t;
@@ -495,7 +554,10 @@ export function withTracer<T>(t: Tracer, fn: () => T): T {
   }
 }
 
-/** A zeroed output buffer: from the tracer's allocator while tracing, else a fresh array. */
+/**
+ * A zeroed output buffer: from the tracer's allocator while tracing, else a fresh array.
+ * @param n - number of elements
+ */
 export function allocate(n: number): Float64Array {
   return tracer ? tracer.allocate(n) : new Float64Array(n);
 }
@@ -503,6 +565,9 @@ export function allocate(n: number): Float64Array {
 /**
  * Makes the output tensor of an op. When grad mode is on and an input requires grad, or while
  * a tape is traced, it records the node that `backward()` (or the tape) will walk.
+ * @param data - the output's values
+ * @param shape - the output's shape
+ * @param node - the op, its inputs and how to differentiate it
  */
 export function record(data: Float64Array, shape: Shape, node: GraphNode): Tensor {
   let needs = false;

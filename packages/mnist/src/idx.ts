@@ -65,7 +65,10 @@ export type IdxArray = {
  * ```
  */
 export interface ReadIdxOptions {
-  /** Decompresses gzip bytes; needed only when the input starts with the gzip magic 0x1f 0x8b. */
+  /**
+   * Decompresses gzip bytes; needed only when the input starts with the gzip magic 0x1f 0x8b.
+   * @param bytes - the gzip-compressed file
+   */
   gunzip?: (bytes: Uint8Array) => Uint8Array;
 }
 

@@ -237,9 +237,17 @@ export interface TrainOptions {
   threads?: 1 | 2;
   /** Checked before every mini-batch: when aborted, training stops there and keeps the weights. */
   signal?: AbortSignal;
-  /** Called after each epoch's evaluation. */
+  /**
+   * Called after each epoch's evaluation.
+   * @param metrics - the epoch's number, cost, accuracy and timing
+   */
   onEpoch?: (metrics: EpochMetrics) => void;
-  /** Called after each mini-batch with the batches done and the total in this epoch. */
+  /**
+   * Called after each mini-batch with the batches done and the total in this epoch.
+   * @param done - mini-batches finished so far in this epoch
+   * @param total - mini-batches in this epoch
+   * @param epoch - the current epoch, from 1
+   */
   onBatch?: (done: number, total: number, epoch: number) => void;
 }
 

@@ -14,16 +14,36 @@ export interface Activation {
   readonly name: ActivationName;
   /** True when σ acts on each element alone, so σ'(z) is a matrix of the same shape. */
   readonly elementwise: boolean;
-  /** σ(z) as autodiff ops. */
+  /**
+   * σ(z) as autodiff ops.
+   * @param z - the weighted input z
+   */
   apply(z: Tensor): Tensor;
-  /** σ(z) into `out` (raw). */
+  /**
+   * σ(z) into `out` (raw).
+   * @param z - the weighted input z, `rows × cols`
+   * @param out - receives σ(z), same size as `z`
+   * @param rows - neurons (rows of `z`)
+   * @param cols - examples (columns of `z`)
+   */
   value(z: Float64Array, out: Float64Array, rows: number, cols: number): void;
   /**
    * σ'(z) elementwise into `out` (raw); `a` is σ(z), which several derivatives reuse.
    * Not defined for softmax, whose Jacobian is not diagonal.
+   * @param z - the weighted input z
+   * @param a - σ(z), as computed by `value`
+   * @param out - receives σ'(z), same size as `z`
    */
   prime(z: Float64Array, a: Float64Array, out: Float64Array): void;
-  /** ∂C/∂z from ∂C/∂a, i.e. the Jacobian of σ applied to `gradA` (⊙σ'(z) when elementwise). */
+  /**
+   * ∂C/∂z from ∂C/∂a, i.e. the Jacobian of σ applied to `gradA` (⊙σ'(z) when elementwise).
+   * @param z - the weighted input z, `rows × cols`
+   * @param a - σ(z), as computed by `value`
+   * @param gradA - ∂C/∂a, same size as `z`
+   * @param out - receives ∂C/∂z, same size as `z`
+   * @param rows - neurons (rows of `z`)
+   * @param cols - examples (columns of `z`)
+   */
   backward(z: Float64Array, a: Float64Array, gradA: Float64Array, out: Float64Array, rows: number, cols: number): void;
 }
 

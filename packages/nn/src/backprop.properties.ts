@@ -31,7 +31,11 @@ export function autodiffAgreesWith(cases: fc.Arbitrary<NetworkCase>, reference: 
   });
 }
 
-/** The network of a case with the given parameters (weights first, then biases) instead of seeded ones. */
+/**
+ * The network of a case with the given parameters (weights first, then biases) instead of seeded ones.
+ * @param c - the case whose sizes, activations and cost are used
+ * @param params - w^1 … w^L, then b^1 … b^L
+ */
 export function networkWith(c: NetworkCase, params: readonly Tensor[]): Network {
   const L = c.sizes.length - 1;
   const layers = Array.from({ length: L }, (_, l) => ({ weight: params[l]!, bias: params[L + l]! }));
@@ -46,7 +50,12 @@ function worstOf(report: GradcheckReport, L: number): string {
   return `worst ${name}[${w.index.join(',')}]: analytic ${w.analytic}, numeric ${w.numeric} (max abs error ${report.maxAbsError.toExponential(2)})`;
 }
 
-/** True when some z is within `margin` of relu's kink at 0 (finite differences would straddle it). */
+/**
+ * True when some z is within `margin` of relu's kink at 0 (finite differences would straddle it).
+ * @param c - the case (only relu cases can be near a kink)
+ * @param zs - the weighted inputs z^l of a forward pass
+ * @param margin - distance from 0 counted as near (default 1e-4)
+ */
 export function nearKink(c: NetworkCase, zs: readonly Tensor[], margin = 1e-4): boolean {
   if (c.activation !== 'relu' && c.outputActivation !== 'relu') return false;
   return zs.some((z) => z.data.some((v) => Math.abs(v) < margin));

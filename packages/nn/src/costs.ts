@@ -24,20 +24,41 @@ export interface Cost {
   /**
    * C as autodiff ops, from the output layer's weighted input `z` and activation `a`; a cost
    * may use `z` directly where that is the numerically stable route.
+   * @param z - the output layer's weighted input z^L [n_L, m]
+   * @param a - the output activation a^L = σ(z^L) [n_L, m]
+   * @param y - the targets [n_L, m]
+   * @param activation - σ of the output layer
    */
   loss(z: Tensor, a: Tensor, y: Tensor, activation: Activation): Tensor;
   /**
    * C's value from raw matrices `a` and `y` (cols = m). Given the output layer's `z` too,
    * costs with a stable route from the logits take it (cross-entropy with sigmoid,
    * log-likelihood with softmax), as `loss` does.
+   * @param a - the output activation a^L, `rows × cols`
+   * @param y - the targets, same size as `a`
+   * @param cols - examples m (columns of `a`)
+   * @param logits - the output layer's z^L and σ, for the stable route where the cost has one
    */
   value(a: Float64Array, y: Float64Array, cols: number, logits?: Logits): number;
-  /** ∇_a C (raw), already divided by m. */
+  /**
+   * ∇_a C (raw), already divided by m.
+   * @param a - the output activation a^L, `rows × cols`
+   * @param y - the targets, same size as `a`
+   * @param out - receives ∇_a C, same size as `a`
+   * @param cols - examples m (columns of `a`)
+   */
   gradA(a: Float64Array, y: Float64Array, out: Float64Array, cols: number): void;
   /**
    * BP1, δ^L = ∇_a C ⊙ σ'(z^L), into `out` (raw). Costs whose δ^L simplifies with their usual
    * output activation (cross-entropy with sigmoid, log-likelihood with softmax: δ^L = (a − y)/m)
    * use the simplified form.
+   * @param z - the output layer's weighted input z^L, `rows × cols`
+   * @param a - the output activation a^L = σ(z^L), same size as `z`
+   * @param y - the targets, same size as `z`
+   * @param activation - σ of the output layer
+   * @param out - receives δ^L, same size as `z`
+   * @param rows - neurons of the output layer
+   * @param cols - examples m
    */
   outputDelta(z: Float64Array, a: Float64Array, y: Float64Array, activation: Activation, out: Float64Array, rows: number, cols: number): void;
 }

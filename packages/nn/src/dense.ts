@@ -48,12 +48,18 @@ export class Dense extends Module {
     this.bias = p.bias;
   }
 
-  /** The weighted input z = w·X + b (before the activation). */
+  /**
+   * The weighted input z = w·X + b (before the activation).
+   * @param x - the layer's input a^{l−1}, [in, m]
+   */
   weightedInput(x: Tensor): Tensor {
     return this.weight.matmul(x).add(this.bias);
   }
 
-  /** a = σ(w·X + b). */
+  /**
+   * a = σ(w·X + b).
+   * @param x - the layer's input a^{l−1}, [in, m]
+   */
   forward(x: Tensor): Tensor {
     return this.activation.apply(this.weightedInput(x));
   }

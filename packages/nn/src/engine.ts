@@ -34,6 +34,8 @@ export interface TrainingEngineOptions {
    * Makes the δ-equation engine's kernels, in place of `createKernels(dtype, { bytes, simd })`:
    * e.g. `withHelperThread` from `@nabla/core/threads` for a second core. The engine's `close()`
    * calls theirs.
+   * @param dtype - the engine's storage type
+   * @param bytes - bytes the engine needs for its buffers
    */
   kernels?: (dtype: FloatDType, bytes: number) => MatrixKernels & {
     /** Releases what the kernels hold (a helper thread); called by the engine's `close()`. */

@@ -17,7 +17,10 @@ import { Tensor } from '@nabla/core';
  * ```
  */
 export abstract class Module {
-  /** Computes the module's output for a batch `x` (examples as columns). */
+  /**
+   * Computes the module's output for a batch `x` (examples as columns).
+   * @param x - the input batch, examples as columns
+   */
   abstract forward(x: Tensor): Tensor;
 
   /** Every learnable tensor of this module and its sub-modules, with dotted names (`layers.0.weight`). */

@@ -111,7 +111,10 @@ export function buildCase(c: NetworkCase): BuiltCase {
   return { net, X: fromData(x, [n0, c.m]), Y: fromData(y, [nL, c.m]) };
 }
 
-/** One line naming the network of a case, for failure messages. */
+/**
+ * One line naming the network of a case, for failure messages.
+ * @param c - the case to describe
+ */
 export function describeCase(c: NetworkCase): string {
   return `network [${c.sizes.join(',')}] ${c.activation}→${c.outputActivation}, ${c.cost}, m=${c.m}, init ${c.init}, seed ${c.seed}`;
 }

@@ -98,7 +98,10 @@ export class Network extends Module {
     return this.layers.map((d) => d.bias);
   }
 
-  /** a^L for a batch X [sizes[0], m] (recorded for autodiff unless inside `noGrad`). */
+  /**
+   * a^L for a batch X [sizes[0], m] (recorded for autodiff unless inside `noGrad`).
+   * @param x - inputs [sizes[0], m]
+   */
   forward(x: Tensor): Tensor {
     this.checkInput(x, 'Network.forward');
     let a = x;
@@ -106,12 +109,18 @@ export class Network extends Module {
     return a;
   }
 
-  /** Nielsen's `feedforward`: the output a^L for a batch X, without recording a graph. */
+  /**
+   * Nielsen's `feedforward`: the output a^L for a batch X, without recording a graph.
+   * @param x - inputs [sizes[0], m]
+   */
   feedforward(x: Tensor): Tensor {
     return noGrad(() => this.forward(x));
   }
 
-  /** The forward pass keeping every z^l and a^l (recorded, so gradients at z^l can be read). */
+  /**
+   * The forward pass keeping every z^l and a^l (recorded, so gradients at z^l can be read).
+   * @param x - inputs [sizes[0], m]
+   */
   trace(x: Tensor): ForwardTrace {
     this.checkInput(x, 'Network.trace');
     const zs: Tensor[] = [];
@@ -126,7 +135,11 @@ export class Network extends Module {
     return { zs, activations };
   }
 
-  /** C for a batch, as autodiff ops: X [sizes[0], m], Y [sizes[L], m]. */
+  /**
+   * C for a batch, as autodiff ops: X [sizes[0], m], Y [sizes[L], m].
+   * @param x - inputs [sizes[0], m]
+   * @param y - targets [sizes[L], m]
+   */
   loss(x: Tensor, y: Tensor): Tensor {
     const { zs, activations } = this.trace(x);
     this.checkTarget(x, y, 'Network.loss');
@@ -147,7 +160,10 @@ export class Network extends Module {
     return { nablaW: this.weights.map(copy), nablaB: this.biases.map(copy), cost: c.item() };
   }
 
-  /** Index of the largest output per column: the predicted class of each example. */
+  /**
+   * Index of the largest output per column: the predicted class of each example.
+   * @param x - inputs [sizes[0], m]
+   */
   predict(x: Tensor): Int32Array {
     const a = this.feedforward(x);
     const [rows, cols] = a.shape as [number, number];

@@ -27,7 +27,10 @@ export class Sequential extends Module {
     this.layers = layers;
   }
 
-  /** Applies every layer in turn. */
+  /**
+   * Applies every layer in turn.
+   * @param x - the input of the first layer
+   */
   forward(x: Tensor): Tensor {
     let a = x;
     for (const layer of this.layers) a = layer instanceof Module ? layer.forward(a) : layer(a);

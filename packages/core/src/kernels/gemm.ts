@@ -123,6 +123,12 @@ function checkFits(op: string, name: string, length: number, off: number, size: 
 /**
  * Throws a RangeError naming the op unless `index` holds m image numbers below the count of
  * n-byte images in `images` and X has exactly m·n values (the operands of a batch gather).
+ * @param op - the caller, named in the error
+ * @param images - the images' bytes, one after another
+ * @param index - which images, by number
+ * @param m - number of images in the batch
+ * @param n - bytes per image
+ * @param xLength - length of the destination X
  */
 export function checkGatherOperands(op: string, images: Uint8Array, index: Int32Array, m: number, n: number, xLength: number): void {
   if (!Number.isInteger(m) || !Number.isInteger(n) || m < 0 || n < 0 || index.length < m || xLength !== m * n) {
@@ -138,6 +144,18 @@ export function checkGatherOperands(op: string, images: Uint8Array, index: Int32
 /**
  * Throws a RangeError naming the op unless M, N, K and the offsets are non-negative integers and
  * each array holds its matrix (aSize, bSize, M·N elements) from its offset. Allocates nothing.
+ * @param op - the caller, named in the error
+ * @param M - rows of C
+ * @param N - columns of C
+ * @param K - the inner dimension
+ * @param aLength - length of the array holding A
+ * @param aOff - element offset of A in its array
+ * @param aSize - elements of A
+ * @param bLength - length of the array holding B
+ * @param bOff - element offset of B in its array
+ * @param bSize - elements of B
+ * @param cLength - length of the array holding C
+ * @param cOff - element offset of C in its array
  */
 export function checkGemmOperands(
   op: string, M: number, N: number, K: number,
@@ -166,7 +184,12 @@ export function checkGemmOperands(
  * @param M - rows of A and C
  * @param N - columns of B and C
  * @param K - columns of A, rows of B
- * @param aOff - element offset of A[0,0] in `A` (likewise `bOff`, `cOff`)
+ * @param A - array holding A, row-major
+ * @param aOff - element offset of A[0,0] in `A`
+ * @param B - array holding B, row-major
+ * @param bOff - element offset of B[0,0] in `B`
+ * @param C - array holding C, row-major
+ * @param cOff - element offset of C[0,0] in `C`
  * @param accumulate - true: C += A·B; false: C = A·B
  */
 export function gemmNN_f64(
@@ -187,6 +210,12 @@ export function gemmNN_f64(
  * @param M - rows of A and C
  * @param N - rows of B, columns of C
  * @param K - columns of A and of B
+ * @param A - array holding A, row-major
+ * @param aOff - element offset of A[0,0] in `A`
+ * @param B - array holding B, row-major
+ * @param bOff - element offset of B[0,0] in `B`
+ * @param C - array holding C, row-major
+ * @param cOff - element offset of C[0,0] in `C`
  * @param accumulate - true: C += A·Bᵀ; false: C = A·Bᵀ
  */
 export function gemmNT_f64(
@@ -207,6 +236,12 @@ export function gemmNT_f64(
  * @param M - columns of A, rows of C
  * @param N - columns of B and C
  * @param K - rows of A and of B
+ * @param A - array holding A, row-major
+ * @param aOff - element offset of A[0,0] in `A`
+ * @param B - array holding B, row-major
+ * @param bOff - element offset of B[0,0] in `B`
+ * @param C - array holding C, row-major
+ * @param cOff - element offset of C[0,0] in `C`
  * @param accumulate - true: C += Aᵀ·B; false: C = Aᵀ·B
  */
 export function gemmTN_f64(
@@ -217,7 +252,19 @@ export function gemmTN_f64(
   kernelF64(M, N, K, A, aOff, 1, M, B, bOff, N, 1, C, cOff, accumulate);
 }
 
-/** gemmNN_f64 for float32 arrays: C[M×N] (+)= A[M×K] · B[K×N] (accumulates in float64). */
+/**
+ * gemmNN_f64 for float32 arrays: C[M×N] (+)= A[M×K] · B[K×N] (accumulates in float64).
+ * @param M - rows of A and C
+ * @param N - columns of B and C
+ * @param K - columns of A, rows of B
+ * @param A - array holding A, row-major
+ * @param aOff - element offset of A[0,0] in `A`
+ * @param B - array holding B, row-major
+ * @param bOff - element offset of B[0,0] in `B`
+ * @param C - array holding C, row-major
+ * @param cOff - element offset of C[0,0] in `C`
+ * @param accumulate - true: C += A·B; false: C = A·B
+ */
 export function gemmNN_f32(
   M: number, N: number, K: number, A: Float32Array, aOff: number, B: Float32Array, bOff: number,
   C: Float32Array, cOff: number, accumulate = false,
@@ -226,7 +273,19 @@ export function gemmNN_f32(
   kernelF32(M, N, K, A, aOff, K, 1, B, bOff, N, 1, C, cOff, accumulate);
 }
 
-/** gemmNT_f64 for float32 arrays: C[M×N] (+)= A[M×K] · B[N×K]ᵀ (accumulates in float64). */
+/**
+ * gemmNT_f64 for float32 arrays: C[M×N] (+)= A[M×K] · B[N×K]ᵀ (accumulates in float64).
+ * @param M - rows of A and C
+ * @param N - rows of B, columns of C
+ * @param K - columns of A and of B
+ * @param A - array holding A, row-major
+ * @param aOff - element offset of A[0,0] in `A`
+ * @param B - array holding B, row-major
+ * @param bOff - element offset of B[0,0] in `B`
+ * @param C - array holding C, row-major
+ * @param cOff - element offset of C[0,0] in `C`
+ * @param accumulate - true: C += A·Bᵀ; false: C = A·Bᵀ
+ */
 export function gemmNT_f32(
   M: number, N: number, K: number, A: Float32Array, aOff: number, B: Float32Array, bOff: number,
   C: Float32Array, cOff: number, accumulate = false,
@@ -235,7 +294,19 @@ export function gemmNT_f32(
   kernelF32(M, N, K, A, aOff, K, 1, B, bOff, 1, K, C, cOff, accumulate);
 }
 
-/** gemmTN_f64 for float32 arrays: C[M×N] (+)= A[K×M]ᵀ · B[K×N] (accumulates in float64). */
+/**
+ * gemmTN_f64 for float32 arrays: C[M×N] (+)= A[K×M]ᵀ · B[K×N] (accumulates in float64).
+ * @param M - columns of A, rows of C
+ * @param N - columns of B and C
+ * @param K - rows of A and of B
+ * @param A - array holding A, row-major
+ * @param aOff - element offset of A[0,0] in `A`
+ * @param B - array holding B, row-major
+ * @param bOff - element offset of B[0,0] in `B`
+ * @param C - array holding C, row-major
+ * @param cOff - element offset of C[0,0] in `C`
+ * @param accumulate - true: C += Aᵀ·B; false: C = Aᵀ·B
+ */
 export function gemmTN_f32(
   M: number, N: number, K: number, A: Float32Array, aOff: number, B: Float32Array, bOff: number,
   C: Float32Array, cOff: number, accumulate = false,

@@ -3,7 +3,10 @@
  * against, and the sizes worth checking. Used by gemm.test.ts and wasm.test.ts only.
  */
 
-/** Deterministic values in [-1, 1) (mulberry32), so a failure reproduces. */
+/**
+ * Deterministic values in [-1, 1) (mulberry32), so a failure reproduces.
+ * @param seed - any integer; equal seeds give equal sequences
+ */
 export function seededValues(seed: number): () => number {
   let s = seed >>> 0;
   return () => {
@@ -21,6 +24,14 @@ export type Layout = 'NN' | 'NT' | 'TN';
  * The naive triple loop in float64: C[i,j] = (accumulate ? C[i,j] : 0) + Σ_k A(i,k)·B(k,j), summed
  * in order of k. Also returns Σ|C0| + Σ_k |A(i,k)·B(k,j)| per element, the scale a rounding
  * error is measured against.
+ * @param layout - which operand is transposed
+ * @param M - rows of C
+ * @param N - columns of C
+ * @param K - the inner dimension
+ * @param A - left operand, row-major
+ * @param B - right operand, row-major
+ * @param C - the initial C, read only when `accumulate`
+ * @param accumulate - start from `C` rather than from zero
  */
 export function naiveGemm(
   layout: Layout, M: number, N: number, K: number,
@@ -45,12 +56,23 @@ export function naiveGemm(
   return { C: out, scale };
 }
 
-/** Element counts of A and B for a layout. */
+/**
+ * Element counts of A and B for a layout.
+ * @param layout - which operand is transposed
+ * @param M - rows of C
+ * @param N - columns of C
+ * @param K - the inner dimension
+ */
 export function operandSizes(layout: Layout, M: number, N: number, K: number): [number, number] {
   return [layout === 'TN' ? K * M : M * K, layout === 'NT' ? N * K : K * N];
 }
 
-/** Largest |got - want| / scale (scale floored at the smallest normal number, for all-zero rows). */
+/**
+ * Largest |got - want| / scale (scale floored at the smallest normal number, for all-zero rows).
+ * @param got - the values under test
+ * @param want - the reference values
+ * @param scale - per-element scale the error is divided by
+ */
 export function maxScaledError(got: ArrayLike<number>, want: ArrayLike<number>, scale: ArrayLike<number>): number {
   let worst = 0;
   for (let i = 0; i < want.length; i++) {

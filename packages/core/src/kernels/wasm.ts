@@ -142,24 +142,81 @@ export interface WasmArena {
    * @param length - number of elements
    */
   f32(length: number): Float32Array;
-  /** Whether `view` is a view into this arena's memory (any view from `f64`/`f32` or a subarray of one). */
+  /**
+   * Whether `view` is a view into this arena's memory (any view from `f64`/`f32` or a subarray of one).
+   * @param view - any typed array or DataView
+   */
   owns(view: ArrayBufferView): boolean;
   /**
    * Frees every allocation at once.
    * NOTE: views handed out before stay usable but alias whatever is allocated next; drop them.
    */
   reset(): void;
-  /** C[M×N] (+)= A[M×K] · B[K×N]; accumulate true adds to C. */
+  /**
+   * C[M×N] (+)= A[M×K] · B[K×N]; accumulate true adds to C.
+   * @param M - rows of A and C
+   * @param N - columns of B and C
+   * @param K - columns of A, rows of B
+   * @param A - left operand, in this arena
+   * @param B - right operand, in this arena
+   * @param C - the result, in this arena
+   * @param accumulate - true: C += A·B; false (default): C = A·B
+   */
   gemmNN_f64(M: number, N: number, K: number, A: Float64Array, B: Float64Array, C: Float64Array, accumulate?: boolean): void;
-  /** C[M×N] (+)= A[M×K] · B[N×K]ᵀ; accumulate true adds to C. */
+  /**
+   * C[M×N] (+)= A[M×K] · B[N×K]ᵀ; accumulate true adds to C.
+   * @param M - rows of A and C
+   * @param N - rows of B, columns of C
+   * @param K - columns of A and of B
+   * @param A - left operand, in this arena
+   * @param B - right operand (transposed), in this arena
+   * @param C - the result, in this arena
+   * @param accumulate - true: C += A·Bᵀ; false (default): C = A·Bᵀ
+   */
   gemmNT_f64(M: number, N: number, K: number, A: Float64Array, B: Float64Array, C: Float64Array, accumulate?: boolean): void;
-  /** C[M×N] (+)= A[K×M]ᵀ · B[K×N]; accumulate true adds to C. */
+  /**
+   * C[M×N] (+)= A[K×M]ᵀ · B[K×N]; accumulate true adds to C.
+   * @param M - columns of A, rows of C
+   * @param N - columns of B and C
+   * @param K - rows of A and of B
+   * @param A - left operand (transposed), in this arena
+   * @param B - right operand, in this arena
+   * @param C - the result, in this arena
+   * @param accumulate - true: C += Aᵀ·B; false (default): C = Aᵀ·B
+   */
   gemmTN_f64(M: number, N: number, K: number, A: Float64Array, B: Float64Array, C: Float64Array, accumulate?: boolean): void;
-  /** C[M×N] (+)= A[M×K] · B[K×N] in float32; accumulate true adds to C. */
+  /**
+   * C[M×N] (+)= A[M×K] · B[K×N] in float32; accumulate true adds to C.
+   * @param M - rows of A and C
+   * @param N - columns of B and C
+   * @param K - columns of A, rows of B
+   * @param A - left operand, in this arena
+   * @param B - right operand, in this arena
+   * @param C - the result, in this arena
+   * @param accumulate - true: C += A·B; false (default): C = A·B
+   */
   gemmNN_f32(M: number, N: number, K: number, A: Float32Array, B: Float32Array, C: Float32Array, accumulate?: boolean): void;
-  /** C[M×N] (+)= A[M×K] · B[N×K]ᵀ in float32; accumulate true adds to C. */
+  /**
+   * C[M×N] (+)= A[M×K] · B[N×K]ᵀ in float32; accumulate true adds to C.
+   * @param M - rows of A and C
+   * @param N - rows of B, columns of C
+   * @param K - columns of A and of B
+   * @param A - left operand, in this arena
+   * @param B - right operand (transposed), in this arena
+   * @param C - the result, in this arena
+   * @param accumulate - true: C += A·Bᵀ; false (default): C = A·Bᵀ
+   */
   gemmNT_f32(M: number, N: number, K: number, A: Float32Array, B: Float32Array, C: Float32Array, accumulate?: boolean): void;
-  /** C[M×N] (+)= A[K×M]ᵀ · B[K×N] in float32; accumulate true adds to C. */
+  /**
+   * C[M×N] (+)= A[K×M]ᵀ · B[K×N] in float32; accumulate true adds to C.
+   * @param M - columns of A, rows of C
+   * @param N - columns of B and C
+   * @param K - rows of A and of B
+   * @param A - left operand (transposed), in this arena
+   * @param B - right operand, in this arena
+   * @param C - the result, in this arena
+   * @param accumulate - true: C += Aᵀ·B; false (default): C = Aᵀ·B
+   */
   gemmTN_f32(M: number, N: number, K: number, A: Float32Array, B: Float32Array, C: Float32Array, accumulate?: boolean): void;
   /**
    * A zero-filled Uint8Array of `length` bytes in Wasm memory, 16-byte aligned.
@@ -182,16 +239,35 @@ export interface WasmArena {
    * @param A - the outputs, as long as Z (may be Z itself)
    */
   sigmoid_f32(Z: Float32Array, A: Float32Array): void;
-  /** `gather_f64` into float32. */
+  /**
+   * `gather_f64` into float32.
+   * @param images - the images, one after another (in this arena)
+   * @param index - which images, by number (in this arena)
+   * @param m - number of images in the batch
+   * @param n - bytes per image
+   * @param X - the batch, [n × m]
+   */
   gather_f32(images: Uint8Array, index: Int32Array, m: number, n: number, X: Float32Array): void;
   /**
    * A zero-filled Int32Array of `length` elements in Wasm memory, 16-byte aligned.
    * @param length - number of elements
    */
   i32(length: number): Int32Array;
-  /** Y = alpha·X + beta·Y elementwise (X and Y of equal length): an optimizer's update. */
+  /**
+   * Y = alpha·X + beta·Y elementwise (X and Y of equal length): an optimizer's update.
+   * @param alpha - scale of `X`
+   * @param X - the added values, in this arena
+   * @param beta - scale of `Y`'s old values
+   * @param Y - updated in place, in this arena
+   */
   axpby_f64(alpha: number, X: Float64Array, beta: number, Y: Float64Array): void;
-  /** Y = alpha·X + beta·Y elementwise in float32. */
+  /**
+   * Y = alpha·X + beta·Y elementwise in float32.
+   * @param alpha - scale of `X`
+   * @param X - the added values, in this arena
+   * @param beta - scale of `Y`'s old values
+   * @param Y - updated in place, in this arena
+   */
   axpby_f32(alpha: number, X: Float32Array, beta: number, Y: Float32Array): void;
 }
 
@@ -214,6 +290,7 @@ const MAX_BYTES = 2 ** 31 - 2 * PAGE;
  * const arena = createWasmArena(2 * 8 * (30 * 784 + 784 * 100 + 30 * 100));
  * ```
  * @param bytes - total bytes of views the arena can hand out (each allocation rounds up to 16)
+ * @param options - `shared`: put the memory in a SharedArrayBuffer, for a helper thread
  */
 export function createWasmArena(bytes: number, options: { shared?: boolean } = {}): WasmArena {
   if (!Number.isSafeInteger(bytes) || bytes < 0 || bytes > MAX_BYTES) {
