@@ -106,4 +106,27 @@ describe('createKernels', () => {
     eagerW.matmul(fromData(x0.slice(), [5, 4])).sigmoid().sum().backward();
     expect(w.grad).toBeAllclose(eagerW.grad!, { rtol: 1e-12 });
   });
+
+  // Eager matmuls past the copy threshold run SIMD on copies in a scratch arena; float64 results
+  // must be the TypeScript kernel's, bit for bit, forward and backward.
+  it('gives large eager matmuls (SIMD on copies) exactly the TypeScript kernels\' results', () => {
+    const [M, K, N] = [30, 784, 17];
+    const a = new Float64Array(M * K);
+    const b = new Float64Array(K * N);
+    fill(a);
+    fill(b);
+    const A = fromData(a, [M, K], { requiresGrad: true });
+    const B = fromData(b, [K, N], { requiresGrad: true });
+    const C = A.matmul(B);
+    const ts = createKernels('float64', { bytes: 0, simd: false });
+    const want = new Float64Array(M * N);
+    ts.gemmNN(M, N, K, a, b, want, false);
+    expect(Array.from(C.data)).toEqual(Array.from(want));
+    C.sum().backward();
+    const ones = new Float64Array(M * N).fill(1);
+    const gA = new Float64Array(M * K);
+    ts.gemmNT(M, K, N, ones, b, gA, false);
+    expect(Array.from(A.grad!.data)).toEqual(Array.from(gA));
+  });
 });
+
