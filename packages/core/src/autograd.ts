@@ -27,11 +27,13 @@ export function setDetectAnomaly(on: boolean): void {
 }
 
 /**
- * Every tensor `root` depends on that requires grad, inputs before the tensors made from them.
- * Iterative (an explicit stack) so graphs of 100,000 chained ops do not overflow the call stack.
+ * Every tensor `root` depends on through inputs that pass `follow` (by default: those that
+ * require grad), inputs before the tensors made from them. Iterative (an explicit stack) so
+ * graphs of 100,000 chained ops do not overflow the call stack.
  * @param root - the tensor to start from (the loss)
+ * @param follow - which inputs to walk into (a tape follows all of them)
  */
-export function topologicalOrder(root: Tensor): Tensor[] {
+export function topologicalOrder(root: Tensor, follow: (input: Tensor) => boolean = (t) => t.requiresGrad): Tensor[] {
   const order: Tensor[] = [];
   const visited = new Set<Tensor>();
   const stack: { t: Tensor; next: number }[] = [{ t: root, next: 0 }];
@@ -41,7 +43,7 @@ export function topologicalOrder(root: Tensor): Tensor[] {
     const inputs = frame.t.node?.inputs ?? [];
     if (frame.next < inputs.length) {
       const child = inputs[frame.next++]!;
-      if (child.requiresGrad && !visited.has(child)) {
+      if (follow(child) && !visited.has(child)) {
         visited.add(child);
         stack.push({ t: child, next: 0 });
       }

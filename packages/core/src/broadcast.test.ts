@@ -5,7 +5,7 @@
  */
 import { describe, it, expect } from 'vitest';
 import { ShapeError, broadcastShapes, fromData, ones, sumToShape, tensor } from './index.ts';
-import { reducedAxes } from './shape.ts';
+import { keptShape } from './shape.ts';
 
 describe('broadcastShapes', () => {
   it('aligns from the right and stretches 1s (hand cases)', () => {
@@ -88,12 +88,11 @@ describe('sumToShape', () => {
   });
 });
 
-describe('reducedAxes', () => {
-  it('lists leading axes and stretched 1-axes', () => {
-    expect(reducedAxes([4, 2, 3], [3])).toEqual([0, 1]);
-    expect(reducedAxes([4, 2, 3], [2, 1])).toEqual([0, 2]);
-    expect(reducedAxes([4, 1, 3], [1, 3])).toEqual([0]);
-    expect(reducedAxes([2, 3], [2, 3])).toEqual([]);
+describe('keptShape and the reductions of a training step', () => {
+  it('keeps reduced axes as size 1', () => {
+    expect(keptShape([4, 2, 3], [0, 1])).toEqual([1, 1, 3]);
+    expect(keptShape([4, 2, 3], [2])).toEqual([4, 2, 1]);
+    expect(keptShape([2, 3], [])).toEqual([2, 3]);
   });
 
   // The fast paths of a training step (a bias column, a loss to a scalar) against the general

@@ -4,7 +4,7 @@
  * by side. Composite ops are in composite.ts.
  */
 import { DTypeError, ShapeError, formatShape } from './errors.ts';
-import { type Shape, broadcastShapes, normalizeAxis, shapesEqual, sizeOf, validateShape } from './shape.ts';
+import { type Shape, broadcastShapes, keptShape, normalizeAxis, shapesEqual, sizeOf, validateShape } from './shape.ts';
 import { type PrimitiveAttrs, type PrimitiveName, primitives } from './primitives.ts';
 import { type Tensor, type TensorLike, allocate, record, toTensor } from './tensor.ts';
 
@@ -301,7 +301,7 @@ function resolveAxes(t: Tensor, axis: number | readonly number[] | undefined, op
 }
 
 function reducedShape(shape: Shape, axes: readonly number[], keepDims: boolean): number[] {
-  return keepDims ? shape.map((d, i) => (axes.includes(i) ? 1 : d)) : shape.filter((_, i) => !axes.includes(i));
+  return keepDims ? keptShape(shape, axes) : shape.filter((_, i) => !axes.includes(i));
 }
 
 /**

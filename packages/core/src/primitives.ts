@@ -8,7 +8,7 @@
  * The table's type lists every primitive: one without a rule does not compile.
  */
 import type { Shape } from './shape.ts';
-import { broadcastStrides, stridesOf } from './shape.ts';
+import { broadcastStrides, keptShape, stridesOf } from './shape.ts';
 import { addReduced, broadcastInto, walkRows } from './broadcast.ts';
 import { gemm } from './gemm-dispatch.ts';
 
@@ -124,10 +124,6 @@ function binaryForward(k: KernelArgs<null>, product: boolean): void {
     if (product) for (let c = 0; c < n; c++, i += si, j += sj) out[o++] = a[i]! * b[j]!;
     else for (let c = 0; c < n; c++, i += si, j += sj) out[o++] = a[i]! + b[j]!;
   });
-}
-
-function reduceAxesShape(shape: Shape, axes: readonly number[]): number[] {
-  return shape.map((d, i) => (axes.includes(i) ? 1 : d));
 }
 
 /** The table. Each rule's comment states the derivative it implements. */
@@ -301,12 +297,12 @@ export const primitives: { readonly [P in PrimitiveName]: Primitive<PrimitiveAtt
   sum: {
     forward: (k) => {
       k.out.fill(0);
-      addReduced(k.x[0]!, k.shapes[0]!, k.out, reduceAxesShape(k.shapes[0]!, k.attrs.axes));
+      addReduced(k.x[0]!, k.shapes[0]!, k.out, keptShape(k.shapes[0]!, k.attrs.axes));
     },
     // Every summed element gets the gradient of its sum: broadcast g back over the axes.
     backward: (_i, g, gi, k) => {
       const shape = k.shapes[0]!;
-      walkRows(shape, [stridesOf(shape), broadcastStrides(reduceAxesShape(shape, k.attrs.axes), shape)], (off, n, st) => {
+      walkRows(shape, [stridesOf(shape), broadcastStrides(keptShape(shape, k.attrs.axes), shape)], (off, n, st) => {
         let p = off[0]!;
         let q = off[1]!;
         const sq = st[1]!;
@@ -320,7 +316,7 @@ export const primitives: { readonly [P in PrimitiveName]: Primitive<PrimitiveAtt
       const x = k.x[0]!;
       const out = k.out;
       out.fill(-Infinity);
-      walkRows(shape, [stridesOf(shape), broadcastStrides(reduceAxesShape(shape, k.attrs.axes), shape)], (off, n, st) => {
+      walkRows(shape, [stridesOf(shape), broadcastStrides(keptShape(shape, k.attrs.axes), shape)], (off, n, st) => {
         let p = off[0]!;
         let q = off[1]!;
         const sq = st[1]!;
@@ -336,7 +332,7 @@ export const primitives: { readonly [P in PrimitiveName]: Primitive<PrimitiveAtt
       const shape = k.shapes[0]!;
       const x = k.x[0]!;
       const m = k.out;
-      const strides = [stridesOf(shape), broadcastStrides(reduceAxesShape(shape, k.attrs.axes), shape)];
+      const strides = [stridesOf(shape), broadcastStrides(keptShape(shape, k.attrs.axes), shape)];
       const ties = new Float64Array(m.length);
       walkRows(shape, strides, (off, n, st) => {
         let p = off[0]!;

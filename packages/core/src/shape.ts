@@ -114,16 +114,14 @@ export function broadcastStrides(shape: Shape, target: Shape): number[] {
 }
 
 /**
- * The axes along which a gradient of shape `from` must be summed to get back to `to`, the shape
- * of an input that was broadcast: the leading axes `to` lacks, and those where `to` has 1.
- * @param from - the broadcast (output) shape
- * @param to - the input's shape
+ * The shape of a reduction over `axes` with those axes kept as size 1 (NumPy's keepdims).
+ * @example
+ * ```ts
+ * keptShape([30, 10], [1]); // [30, 1]
+ * ```
+ * @param shape - the input's shape
+ * @param axes - the reduced axes (non-negative)
  */
-export function reducedAxes(from: Shape, to: Shape): number[] {
-  const axes: number[] = [];
-  const offset = from.length - to.length;
-  for (let i = 0; i < from.length; i++) {
-    if (i < offset || (to[i - offset] === 1 && from[i] !== 1)) axes.push(i);
-  }
-  return axes;
+export function keptShape(shape: Shape, axes: readonly number[]): number[] {
+  return shape.map((d, i) => (axes.includes(i) ? 1 : d));
 }

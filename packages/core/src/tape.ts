@@ -1,5 +1,5 @@
 import { GradError, formatShape } from './errors.ts';
-import { backwardNode } from './autograd.ts';
+import { backwardNode, topologicalOrder } from './autograd.ts';
 import { Tensor, type Tracer, noGrad, withTracer } from './tensor.ts';
 
 /** Options of {@link trace}. */
@@ -34,27 +34,6 @@ export interface Tape {
   readonly size: number;
 }
 
-function allOps(root: Tensor): Tensor[] {
-  const order: Tensor[] = [];
-  const visited = new Set<Tensor>([root]);
-  const stack: { t: Tensor; next: number }[] = [{ t: root, next: 0 }];
-  while (stack.length > 0) {
-    const frame = stack[stack.length - 1]!;
-    const inputs = frame.t.node?.inputs ?? [];
-    if (frame.next < inputs.length) {
-      const child = inputs[frame.next++]!;
-      if (!visited.has(child)) {
-        visited.add(child);
-        stack.push({ t: child, next: 0 });
-      }
-      continue;
-    }
-    stack.pop();
-    if (frame.t.node !== null) order.push(frame.t);
-  }
-  return order;
-}
-
 /**
  * Records `fn` once as a replayable tape. Leaves are the tensors `fn` reads but did not make
  * (parameters, and input batches whose `data` the caller refills between steps); every op,
@@ -83,7 +62,8 @@ export function trace(fn: () => Tensor, options: TraceOptions = {}): Tape {
   if (output.size !== 1) throw new GradError('trace', `the function must return a one-element tensor, got shape ${formatShape(output.shape)}`);
   if (!output.requiresGrad) throw new GradError('trace', 'the output does not require grad: no leaf it depends on has requiresGrad: true');
 
-  const order = allOps(output);
+  // Every op, with or without requiresGrad: replay must recompute them all.
+  const order = topologicalOrder(output, () => true).filter((t) => t.node !== null);
   // One gradient buffer per tensor on a path to the output, allocated now and reused; leaves
   // keep theirs as `.grad`.
   const gradOf = new Map<Tensor, Float64Array>();
