@@ -18,10 +18,19 @@ function formatValues(t: Tensor, limit: number): string {
   return ` | data ${escape(Array.from(t.data, (v) => Number(v.toPrecision(4))).join(' '))}`;
 }
 
+/** An op's attributes as compact JSON, without the `false`/`null` ones (matmul's untransposed operands). */
+function formatAttrs(attrs: Readonly<Record<string, unknown>> | null): string {
+  if (attrs === null) return '';
+  const shown = Object.entries(attrs).filter(([, v]) => v !== false && v !== null && v !== undefined);
+  return shown.length === 0 ? '' : ` ${JSON.stringify(Object.fromEntries(shown))}`;
+}
+
 /**
  * Graphviz DOT text for the graph that produced `t` (micrograd's `draw_dot`): one record per
  * tensor (name or op, shape, and gradient shape once computed) and one ellipse per op.
- * Render it with `dot -Tsvg`.
+ * Render it with `dot -Tsvg`. It draws a gradient's graph too: after
+ * `backward(loss, undefined, { createGraph: true })`, `toDot(w.grad)` shows the backward pass,
+ * each op dashed and marked with the op whose rule made it.
  *
  * @example
  * ```ts
@@ -56,8 +65,9 @@ export function toDot(t: Tensor, options: DotOptions = {}): string {
     const flag = x.requiresGrad && x.node === null ? ' | requiresGrad' : '';
     lines.push(`  ${xid} [shape=record, label="{ ${escape(label)} | ${formatShape(x.shape)}${flag}${grad}${formatValues(x, showValues)} }"];`);
     if (x.node === null) continue;
-    const attrs = x.node.attrs ? ` ${JSON.stringify(x.node.attrs)}` : '';
-    lines.push(`  ${xid}_op [shape=ellipse, label="${escape(x.node.op + attrs)}"];`);
+    const rule = x.node.gradOf !== undefined ? `\\n(rule of ${x.node.gradOf})` : '';
+    const style = x.node.gradOf !== undefined ? ', style=dashed' : '';
+    lines.push(`  ${xid}_op [shape=ellipse${style}, label="${escape(x.node.op + formatAttrs(x.node.attrs))}${rule}"];`);
     lines.push(`  ${xid}_op -> ${xid};`);
     for (const input of x.node.inputs) {
       lines.push(`  ${id(input)} -> ${xid}_op;`);

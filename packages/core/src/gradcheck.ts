@@ -1,7 +1,7 @@
 import { GradError, formatShape } from './errors.ts';
 import { createRng } from './random.ts';
-import { Tensor, noGrad } from './tensor.ts';
-import { backward } from './autograd.ts';
+import { Tensor, noGrad, withGradMode } from './tensor.ts';
+import { backward, gradients, innerProduct } from './autograd.ts';
 
 /** Options of {@link gradcheck}. */
 export interface GradcheckOptions {
@@ -79,6 +79,7 @@ export function gradcheck(f: (...inputs: Tensor[]) => Tensor, inputs: readonly T
   });
   const out = f(...leaves);
   if (!(out instanceof Tensor)) throw new GradError('gradcheck', `the function must return a Tensor, got ${typeof out}`);
+  checkDeterministic(out, noGrad(() => f(...leaves)));
   const rng = createRng(seed);
   const cotangent = new Float64Array(out.size);
   for (let i = 0; i < cotangent.length; i++) cotangent[i] = out.size === 1 ? 1 : rng.normal();
@@ -136,6 +137,78 @@ export function gradcheck(f: (...inputs: Tensor[]) => Tensor, inputs: readonly T
   return { ok, maxAbsError, maxRelError, worst, checked };
 }
 
+/** Finite differences of a function that is not a function (a fresh random mask per call) are noise: say so. */
+function checkDeterministic(first: Tensor, second: unknown): void {
+  if (!(second instanceof Tensor) || second.size !== first.size) {
+    throw new GradError('gradcheck', 'f is not deterministic: a second evaluation at the same inputs returned a different shape');
+  }
+  for (let i = 0; i < first.size; i++) {
+    const a = first.data[i]!;
+    const b = second.data[i]!;
+    if (a !== b && !(Number.isNaN(a) && Number.isNaN(b))) {
+      throw new GradError(
+        'gradcheck',
+        `f is not deterministic: two evaluations at the same inputs differ at output element ${i} (${a} and ${b}), so central differences would measure noise; fix its randomness (a seed, or dropout with training: false)`,
+      );
+    }
+  }
+}
+
+/**
+ * The second-order check of PyTorch's `gradgradcheck`: compares the analytic second
+ * derivatives of `f` with central differences of its analytic first derivatives, element by
+ * element, in float64. The function checked is `(x…, u) ↦ Σ_i ⟨∂⟨f(x), u⟩/∂x_i, v_i⟩` for a
+ * random cotangent `u` and random directions `v_i` (fixed by `seed`), with respect to every
+ * input and to `u`; so a rule whose gradient cannot be differentiated again, or that ignores
+ * its incoming gradient, fails. The report's last input is `u`, named `cotangent`.
+ *
+ * @example
+ * ```ts
+ * gradgradcheck((x) => x.tanh(), [randn([3, 4], { seed: 1 })]).ok; // true
+ * ```
+ * @param f - a function of the inputs returning a tensor
+ * @param inputs - the point at which to check (not modified)
+ * @param options - `eps`, `rtol`, `atol`, `seed`
+ */
+export function gradgradcheck(f: (...inputs: Tensor[]) => Tensor, inputs: readonly Tensor[], options: GradcheckOptions = {}): GradcheckReport {
+  inputs.forEach((t, i) => {
+    if (!(t instanceof Tensor)) throw new GradError('gradgradcheck', `input ${i} must be a Tensor, got ${typeof t}`);
+  });
+  const out = noGrad(() => f(...inputs.map((t) => t.clone())));
+  if (!(out instanceof Tensor)) throw new GradError('gradgradcheck', `the function must return a Tensor, got ${typeof out}`);
+  const rng = createRng((options.seed ?? 0) + 1);
+  const random = (shape: readonly number[], size: number): Tensor => new Tensor(Float64Array.from({ length: size }, () => rng.normal()), shape);
+  const directions = inputs.map((t) => random(t.shape, t.size));
+  const cotangent = random(out.shape, out.size);
+  cotangent.name = 'cotangent';
+  const n = inputs.length;
+  const firstOrder = (...xs: Tensor[]): Tensor =>
+    withGradMode(true, () => {
+      const ins = xs.slice(0, n);
+      const y = f(...ins);
+      if (!(y instanceof Tensor)) throw new GradError('gradgradcheck', `the function must return a Tensor, got ${typeof y}`);
+      return innerProduct(gradients(y, ins, xs[n]!, true), directions);
+    });
+  return gradcheck(firstOrder, [...inputs, cotangent], options);
+}
+
+/**
+ * {@link gradgradcheck}, throwing a {@link GradcheckError} that names the worst element when
+ * the check fails; returns the report when it passes.
+ * @example
+ * ```ts
+ * assertGradgradcheck((x) => x.sigmoid(), [randn([2, 3], { seed: 1 })]);
+ * ```
+ * @param f - a function of the inputs returning a tensor
+ * @param inputs - the point at which to check
+ * @param options - `eps`, `rtol`, `atol`, `seed`
+ */
+export function assertGradgradcheck(f: (...inputs: Tensor[]) => Tensor, inputs: readonly Tensor[], options?: GradcheckOptions): GradcheckReport {
+  const report = gradgradcheck(f, inputs, options);
+  if (!report.ok) throw new GradcheckError(report, 'gradgradcheck');
+  return report;
+}
+
 /**
  * Thrown by {@link assertGradcheck}; carries the full report.
  * @example
@@ -152,9 +225,10 @@ export class GradcheckError extends Error {
   /**
    * Builds the message from the report's worst element.
    * @param report - the failed check's report
+   * @param check - which check failed (`gradcheck` or `gradgradcheck`)
    */
-  constructor(report: GradcheckReport) {
-    super(`gradcheck failed: ${describeWorst(report)}`);
+  constructor(report: GradcheckReport, check = 'gradcheck') {
+    super(`${check} failed: ${describeWorst(report)}`);
     this.report = report;
   }
 }

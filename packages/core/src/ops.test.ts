@@ -256,9 +256,16 @@ describe('matmul and transpose', () => {
     ]);
   });
 
-  it('throws when transpose gets a non-2-D tensor', () => {
-    expect(() => transpose(ones([2, 3, 4]))).toThrow(/^transpose: expected 2-D tensors, got \[2,3,4\]$/);
-    expect(() => transpose(ones([2, 3, 4]))).toThrow(ShapeError);
+  it('reverses the axes of an N-D tensor by default and follows a permutation', () => {
+    const x = tensor([[[1, 2, 3], [4, 5, 6]]]); // [1, 2, 3]
+    expect(transpose(x).shape).toEqual([3, 2, 1]);
+    expect(transpose(x).toArray()).toEqual([[[1], [4]], [[2], [5]], [[3], [6]]]);
+    expect(transpose(x, [0, 2, 1]).toArray()).toEqual([[[1, 4], [2, 5], [3, 6]]]);
+  });
+
+  it('throws when transpose gets a permutation that is not one of the axes', () => {
+    expect(() => transpose(ones([2, 3, 4]), [0, 1])).toThrow(/^transpose: perm \[0,1\] is not a permutation of the 3 axes of \[2,3,4\]$/);
+    expect(() => transpose(ones([2, 3, 4]), [0, 1, 1])).toThrow(ShapeError);
   });
 });
 

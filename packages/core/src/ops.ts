@@ -6,7 +6,7 @@
 import { DTypeError, ShapeError, formatShape } from './errors.ts';
 import { type Shape, broadcastShapes, keptShape, normalizeAxis, shapesEqual, sizeOf, validateShape } from './shape.ts';
 import { type PrimitiveAttrs, type PrimitiveName, primitives } from './primitives.ts';
-import { type Tensor, type TensorLike, allocate, record, toTensor } from './tensor.ts';
+import { type Tensor, type TensorLike, allocate, record, runKernel, toTensor } from './tensor.ts';
 
 /**
  * Runs a primitive on tensors: allocates the output (or shares input 0's storage for views),
@@ -18,12 +18,15 @@ import { type Tensor, type TensorLike, allocate, record, toTensor } from './tens
  */
 export function apply<P extends PrimitiveName>(name: P, inputs: readonly Tensor[], outShape: Shape, attrs: PrimitiveAttrs[P]): Tensor {
   const primitive = primitives[name];
-  const out = primitive.view ? inputs[0]!.data : allocate(sizeOf(outShape));
-  primitive.forward({ x: inputs.map((t) => t.data), shapes: inputs.map((t) => t.shape), out, outShape, attrs });
+  let out!: Float64Array;
+  runKernel(() => {
+    out = primitive.view ? inputs[0]!.data : allocate(sizeOf(outShape));
+    primitive.forward({ x: inputs.map((t) => t.data), shapes: inputs.map((t) => t.shape), out, outShape, attrs });
+  });
   return record(out, outShape, { op: name, inputs, attrs: attrs as Record<string, unknown> | null, primitive: primitive as never });
 }
 
-function binary(name: 'add' | 'mul', a: TensorLike, b: TensorLike): Tensor {
+function binary(name: 'add' | 'mul' | 'greater' | 'greaterEqual' | 'less' | 'lessEqual' | 'equal', a: TensorLike, b: TensorLike): Tensor {
   const x = toTensor(a, name, 'a');
   const y = toTensor(b, name, 'b');
   return apply(name, [x, y], broadcastShapes(x.shape, y.shape, name), null);
@@ -57,7 +60,7 @@ export function mul(a: TensorLike, b: TensorLike): Tensor {
   return binary('mul', a, b);
 }
 
-type UnaryName = 'neg' | 'exp' | 'log' | 'abs' | 'sigmoid' | 'softplus' | 'relu' | 'tanh';
+type UnaryName = 'neg' | 'exp' | 'log' | 'abs' | 'sigmoid' | 'softplus' | 'relu' | 'tanh' | 'sign';
 
 function unary(name: UnaryName, x: TensorLike): Tensor {
   const t = toTensor(x, name, 'x');
@@ -197,7 +200,8 @@ function requireMatrix(op: string, ...ts: Tensor[]): void {
 /**
  * Matrix product of two 2-D tensors: [M,K] @ [K,N] → [M,N].
  *
- * Backward: ∂L/∂A = G·Bᵀ and ∂L/∂B = Aᵀ·G, by kernels that read the transposes in place.
+ * Backward: ∂L/∂A = G·Bᵀ and ∂L/∂B = Aᵀ·G, themselves matmuls with a transposed operand
+ * (see {@link matmulT}), so the gradient can be differentiated again.
  * @example
  * ```ts
  * matmul(tensor([[1, 2]]), tensor([[3], [4]])).item(); // 11
@@ -207,28 +211,55 @@ function requireMatrix(op: string, ...ts: Tensor[]): void {
  * @throws ShapeError `matmul: inner dimensions differ: [30,784] @ [783,10]`
  */
 export function matmul(a: Tensor, b: Tensor): Tensor {
-  const x = toTensor(a, 'matmul', 'a');
-  const y = toTensor(b, 'matmul', 'b');
-  requireMatrix('matmul', x, y);
-  if (x.shape[1] !== y.shape[0]) {
-    throw new ShapeError('matmul', `inner dimensions differ: ${formatShape(x.shape)} @ ${formatShape(y.shape)}`, [x.shape, y.shape]);
-  }
-  return apply('matmul', [x, y], [x.shape[0]!, y.shape[1]!], null);
+  return matmulT(a, b, false, false);
 }
 
 /**
- * Transpose of a 2-D tensor.
+ * Matrix product with either operand read transposed, without copying it: op(A)·op(B) with
+ * op(X) = Xᵀ where asked. The backward rules of matmul are written with it (BP2 is
+ * `matmulT(w, δ, true, false)`, BP4 `matmulT(δ, a, false, true)`).
  * @example
  * ```ts
- * transpose(tensor([[1, 2, 3]])).shape; // [3, 1]
+ * matmulT(tensor([[1], [2]]), tensor([[3], [4]]), true, false).item(); // 11 = [1,2]·[3,4]
  * ```
- * @param x - a matrix
- * @throws ShapeError when `x` is not 2-D
+ * @param a - left matrix, [M, K] (or [K, M] with `transA`)
+ * @param b - right matrix, [K, N] (or [N, K] with `transB`)
+ * @param transA - read `a` transposed
+ * @param transB - read `b` transposed
+ * @throws ShapeError when the inner dimensions differ or an operand is not 2-D
  */
-export function transpose(x: Tensor): Tensor {
+export function matmulT(a: Tensor, b: Tensor, transA: boolean, transB: boolean): Tensor {
+  const x = toTensor(a, 'matmul', 'a');
+  const y = toTensor(b, 'matmul', 'b');
+  requireMatrix('matmul', x, y);
+  const [M, K] = transA ? [x.shape[1]!, x.shape[0]!] : [x.shape[0]!, x.shape[1]!];
+  const [K2, N] = transB ? [y.shape[1]!, y.shape[0]!] : [y.shape[0]!, y.shape[1]!];
+  if (K !== K2) {
+    const show = (t: Tensor, tr: boolean): string => formatShape(t.shape) + (tr ? 'ᵀ' : '');
+    throw new ShapeError('matmul', `inner dimensions differ: ${show(x, transA)} @ ${show(y, transB)}`, [x.shape, y.shape]);
+  }
+  return apply('matmul', [x, y], [M, N], { transA, transB });
+}
+
+/**
+ * Permutes the axes: output axis `j` is input axis `perm[j]`. Without `perm`, the axes are
+ * reversed (a matrix's transpose).
+ * @example
+ * ```ts
+ * transpose(tensor([[1, 2, 3]])).shape;               // [3, 1]
+ * transpose(zeros([2, 3, 4]), [0, 2, 1]).shape;       // [2, 4, 3]
+ * ```
+ * @param x - input
+ * @param perm - a permutation of `0 … rank−1` (default: reversed)
+ * @throws ShapeError when `perm` is not a permutation of the axes
+ */
+export function transpose(x: Tensor, perm?: readonly number[]): Tensor {
   const t = toTensor(x, 'transpose', 'x');
-  requireMatrix('transpose', t);
-  return apply('transpose', [t], [t.shape[1]!, t.shape[0]!], null);
+  const p = perm === undefined ? t.shape.map((_, i) => t.rank - 1 - i) : [...perm];
+  if (!Array.isArray(p) || p.length !== t.rank || p.some((v, i) => !Number.isInteger(v) || v < 0 || v >= t.rank || p.indexOf(v) !== i)) {
+    throw new ShapeError('transpose', `perm ${Array.isArray(perm) ? formatShape(perm) : String(perm)} is not a permutation of the ${t.rank} axes of ${formatShape(t.shape)}`, [t.shape]);
+  }
+  return apply('transpose', [t], p.map((i) => t.shape[i]!), { perm: p });
 }
 
 /**
@@ -342,4 +373,124 @@ export function max(x: Tensor, axis?: number | readonly number[], keepDims = fal
   const axes = resolveAxes(t, axis, 'max');
   if (axes.some((a) => t.shape[a] === 0)) throw new ShapeError('max', `cannot take the maximum of an empty axis of ${formatShape(t.shape)}`, [t.shape]);
   return apply('max', [t], reducedShape(t.shape, axes, keepDims), { axes, keepDims });
+}
+
+/**
+ * Sums `x` down to `shape`, a shape that broadcasts to `x.shape` (NumPy's "unbroadcast",
+ * TF.js `Add_grad`): summed over the leading axes `shape` lacks and over the axes where it has
+ * size 1. Every broadcasting op's backward rule ends with it; its own gradient is `broadcastTo`.
+ * @example
+ * ```ts
+ * // a bias [30, 1] added to a batch [30, 10]: its gradient sums over the 10 columns (BP3)
+ * sumTo(ones([30, 10]), [30, 1]).shape; // [30, 1]
+ * ```
+ * @param x - input
+ * @param shape - the target shape, which broadcasts to `x.shape`
+ * @throws ShapeError when `shape` does not broadcast to `x.shape`
+ */
+export function sumTo(x: Tensor, shape: Shape): Tensor {
+  const t = toTensor(x, 'sumTo', 'x');
+  validateShape(shape, 'sumTo');
+  if (!shapesEqual(broadcastShapes(t.shape, shape, 'sumTo'), t.shape)) {
+    throw new ShapeError('sumTo', `shape ${formatShape(shape)} does not broadcast to ${formatShape(t.shape)}`, [t.shape, shape]);
+  }
+  return apply('sumTo', [t], [...shape], { shape: [...shape] });
+}
+
+/**
+ * Elementwise choice: `a` where `condition` is non-zero, else `b`, all three broadcast
+ * together (TF.js `where`, NumPy's `where`). The gradient goes to the branch taken; the
+ * condition gets none.
+ * @example
+ * ```ts
+ * where(tensor([1, 0, 1]), tensor([1, 2, 3]), 0).toArray(); // [1, 0, 3]
+ * ```
+ * @param condition - a 0/1 (or any numeric) tensor; non-zero selects `a`
+ * @param a - values where the condition holds
+ * @param b - values elsewhere
+ * @throws ShapeError when the three shapes cannot be broadcast together
+ */
+export function where(condition: TensorLike, a: TensorLike, b: TensorLike): Tensor {
+  const c = toTensor(condition, 'where', 'condition');
+  const x = toTensor(a, 'where', 'a');
+  const y = toTensor(b, 'where', 'b');
+  const shape = broadcastShapes(broadcastShapes(c.shape, x.shape, 'where'), y.shape, 'where');
+  return apply('where', [c, x, y], shape, null);
+}
+
+/**
+ * Elementwise sign: −1, 0 or 1 (NaN stays NaN). Piecewise constant: no gradient.
+ * @example
+ * ```ts
+ * sign(tensor([-2, 0, 3])).toArray(); // [-1, 0, 1]
+ * ```
+ * @param x - input
+ */
+export function sign(x: TensorLike): Tensor {
+  return unary('sign', x);
+}
+
+/**
+ * Elementwise `a > b` as 1 or 0, with broadcasting; no gradient (a mask).
+ * @example
+ * ```ts
+ * greater(tensor([1, 2, 3]), 2).toArray(); // [0, 0, 1]
+ * ```
+ * @param a - left operand
+ * @param b - right operand
+ */
+export function greater(a: TensorLike, b: TensorLike): Tensor {
+  return binary('greater', a, b);
+}
+
+/**
+ * Elementwise `a >= b` as 1 or 0, with broadcasting; no gradient.
+ * @example
+ * ```ts
+ * greaterEqual(tensor([1, 2, 3]), 2).toArray(); // [0, 1, 1]
+ * ```
+ * @param a - left operand
+ * @param b - right operand
+ */
+export function greaterEqual(a: TensorLike, b: TensorLike): Tensor {
+  return binary('greaterEqual', a, b);
+}
+
+/**
+ * Elementwise `a < b` as 1 or 0, with broadcasting; no gradient.
+ * @example
+ * ```ts
+ * less(tensor([1, 2, 3]), 2).toArray(); // [1, 0, 0]
+ * ```
+ * @param a - left operand
+ * @param b - right operand
+ */
+export function less(a: TensorLike, b: TensorLike): Tensor {
+  return binary('less', a, b);
+}
+
+/**
+ * Elementwise `a <= b` as 1 or 0, with broadcasting; no gradient.
+ * @example
+ * ```ts
+ * lessEqual(tensor([1, 2, 3]), 2).toArray(); // [1, 1, 0]
+ * ```
+ * @param a - left operand
+ * @param b - right operand
+ */
+export function lessEqual(a: TensorLike, b: TensorLike): Tensor {
+  return binary('lessEqual', a, b);
+}
+
+/**
+ * Elementwise `a === b` as 1 or 0, with broadcasting; no gradient.
+ * @example
+ * ```ts
+ * equal(tensor([1, 2, 3]), 2).toArray(); // [0, 1, 0]
+ * ```
+ * @param a - left operand
+ * @param b - right operand
+ */
+export function equal(a: TensorLike, b: TensorLike): Tensor {
+  return binary('equal', a, b);
 }

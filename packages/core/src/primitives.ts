@@ -1,16 +1,23 @@
 /**
- * The differentiable primitives, one table entry each: the forward kernel and, beside it, the
- * backward rule (the vector–Jacobian product) that adds ∂L/∂input_i into a gradient buffer.
- * Every other op is composed from these (composite.ts) and needs no gradient code of its own.
+ * The differentiable primitives, one table entry each: the forward kernel (a loop over
+ * buffers) and, beside it, the backward rule: the vector–Jacobian product written in tensor
+ * ops, which have rules of their own. So a gradient is itself a graph: it can be
+ * differentiated again (`createGraph`, `grad` of `grad`, `hvp`), drawn by `toDot`, and traced
+ * into a tape whose replay runs only the forward kernels. Every other op is composed from
+ * these (composite.ts) and needs no gradient code of its own.
  *
- * Kernels read and write plain Float64Arrays, so the same entry serves eager ops (fresh
- * buffers per call) and a traced tape (buffers allocated once and reused every step).
- * The table's type lists every primitive: one without a rule does not compile.
+ * The table's type lists every primitive: one without a rule does not compile. A rule of
+ * `null` marks a primitive without a derivative (comparisons, `sign`, `detach`): its output
+ * never requires grad.
  */
 import type { Shape } from './shape.ts';
-import { broadcastStrides, keptShape, stridesOf } from './shape.ts';
+import { broadcastStrides, keptShape, shapesEqual, stridesOf } from './shape.ts';
 import { addReduced, broadcastInto, walkRows } from './broadcast.ts';
 import { gemm } from './gemm-dispatch.ts';
+import type { Tensor } from './tensor.ts';
+// Rules call ops at run time only, so the import cycle (ops.ts reads this table) is harmless.
+import * as ops from './ops.ts';
+import { div, sub } from './composite.ts';
 
 /** Parameters of each primitive (what its kernels need besides the input values). */
 export interface PrimitiveAttrs {
@@ -25,13 +32,21 @@ export interface PrimitiveAttrs {
   softplus: null;
   relu: null;
   tanh: null;
-  matmul: null;
-  transpose: null;
+  matmul: { readonly transA: boolean; readonly transB: boolean };
+  transpose: { readonly perm: readonly number[] };
   reshape: { readonly shape: Shape };
   detach: null;
   broadcastTo: { readonly shape: Shape };
+  sumTo: { readonly shape: Shape };
   sum: { readonly axes: readonly number[]; readonly keepDims: boolean };
   max: { readonly axes: readonly number[]; readonly keepDims: boolean };
+  where: null;
+  sign: null;
+  greater: null;
+  greaterEqual: null;
+  less: null;
+  lessEqual: null;
+  equal: null;
 }
 
 /** Name of a primitive op. */
@@ -46,6 +61,22 @@ export interface KernelArgs<A> {
   readonly attrs: A;
 }
 
+/** What a backward rule sees: the op's input tensors, its output tensor and its attrs. */
+export interface RuleContext<A> {
+  /** The op's inputs, as graph tensors (a rule that uses them stays differentiable). */
+  readonly inputs: readonly Tensor[];
+  /** The op's output (σ' = σ(1 − σ) is read from it). */
+  readonly out: Tensor;
+  /** The op's attributes. */
+  readonly attrs: A;
+}
+
+/**
+ * A vector–Jacobian product in tensor ops: from `g` = ∂L/∂out, ∂L/∂(input `i`), shaped like
+ * that input, or `null` where no gradient flows to it (where's condition).
+ */
+export type Rule<A> = (i: number, g: Tensor, c: RuleContext<A>) => Tensor | null;
+
 /** One primitive: forward kernel and backward rule side by side. */
 export interface Primitive<A> {
   /**
@@ -53,29 +84,15 @@ export interface Primitive<A> {
    * @param k - inputs, output buffer, shapes and attrs
    */
   forward(k: KernelArgs<A>): void;
-  /**
-   * Adds ∂L/∂x_i into `gi`, given `g` = ∂L/∂out (and the forward's inputs and output). With
-   * `fresh` (asked only of rules that declare `overwrites`), `gi` holds no gradient yet and the
-   * rule writes it instead: a tape then needs not zero that buffer every step.
-   * @param i - which input's gradient to compute
-   * @param g - ∂L/∂out
-   * @param gi - receives ∂L/∂x_i, shaped like input `i`
-   * @param k - the forward's inputs, output, shapes and attrs
-   * @param fresh - `gi` holds no gradient yet: write rather than add
-   */
-  backward(i: number, g: Float64Array, gi: Float64Array, k: KernelArgs<A>, fresh?: boolean): void;
-  /** The backward rule honours `fresh` (writes rather than adds). */
-  readonly overwrites?: boolean;
-  /** The output shares input 0's storage (no copy): reshape. */
+  /** The backward rule, or `null` for a primitive without a derivative. */
+  readonly vjp: Rule<A> | null;
+  /** The output shares input 0's storage (no copy): reshape, detach. */
   readonly view?: boolean;
 }
 
-/** A unary elementwise primitive from its value loop and its derivative loop. */
-function unary<A>(forward: (x: Float64Array, out: Float64Array, attrs: A) => void, backward: (g: Float64Array, gi: Float64Array, x: Float64Array, out: Float64Array, attrs: A) => void): Primitive<A> {
-  return {
-    forward: (k) => forward(k.x[0]!, k.out, k.attrs),
-    backward: (_i, g, gi, k) => backward(g, gi, k.x[0]!, k.out, k.attrs),
-  };
+/** A unary elementwise primitive from its value loop and its rule. */
+function unary<A>(forward: (x: Float64Array, out: Float64Array, attrs: A) => void, vjp: Rule<A> | null): Primitive<A> {
+  return { forward: (k) => forward(k.x[0]!, k.out, k.attrs), vjp };
 }
 
 /**
@@ -89,116 +106,157 @@ export function sigmoidValue(v: number): number {
   return e / (1 + e);
 }
 
-function binaryForward(k: KernelArgs<null>, product: boolean): void {
+type BinaryKind = 'add' | 'mul' | 'greater' | 'greaterEqual' | 'less' | 'lessEqual' | 'equal';
+
+function combine(kind: BinaryKind, a: Float64Array, i: number, b: Float64Array, j: number, out: Float64Array, o: number, n: number, si: number, sj: number): void {
+  // One loop per kind, so the inner loop has no branch on the kind.
+  switch (kind) {
+    case 'add':
+      for (let c = 0; c < n; c++, i += si, j += sj) out[o++] = a[i]! + b[j]!;
+      return;
+    case 'mul':
+      for (let c = 0; c < n; c++, i += si, j += sj) out[o++] = a[i]! * b[j]!;
+      return;
+    case 'greater':
+      for (let c = 0; c < n; c++, i += si, j += sj) out[o++] = a[i]! > b[j]! ? 1 : 0;
+      return;
+    case 'greaterEqual':
+      for (let c = 0; c < n; c++, i += si, j += sj) out[o++] = a[i]! >= b[j]! ? 1 : 0;
+      return;
+    case 'less':
+      for (let c = 0; c < n; c++, i += si, j += sj) out[o++] = a[i]! < b[j]! ? 1 : 0;
+      return;
+    case 'lessEqual':
+      for (let c = 0; c < n; c++, i += si, j += sj) out[o++] = a[i]! <= b[j]! ? 1 : 0;
+      return;
+    case 'equal':
+      for (let c = 0; c < n; c++, i += si, j += sj) out[o++] = a[i]! === b[j]! ? 1 : 0;
+      return;
+  }
+}
+
+function binaryForward(k: KernelArgs<null>, kind: BinaryKind): void {
   const [a, b] = k.x as [Float64Array, Float64Array];
   const out = k.out;
-  if (a.length === out.length && b.length === out.length) {
-    if (product) for (let i = 0; i < out.length; i++) out[i] = a[i]! * b[i]!;
-    else for (let i = 0; i < out.length; i++) out[i] = a[i]! + b[i]!;
-    return;
-  }
+  const n = out.length;
+  if (a.length === n && b.length === n) return combine(kind, a, 0, b, 0, out, 0, n, 1, 1);
+  // A tensor and a scalar (1 − σ, 2·x, x > 0): one loop.
+  if (b.length === 1 && a.length === n) return combine(kind, a, 0, b, 0, out, 0, n, 1, 0);
+  if (a.length === 1 && b.length === n) return combine(kind, a, 0, b, 0, out, 0, n, 0, 1);
   const shape = k.outShape;
-  // A matrix and a column broadcast along its rows (a bias added to a batch): a plain loop.
   const sa = k.shapes[0]!;
   const sb = k.shapes[1]!;
-  if (shape.length === 2 && sa.length === 2 && sb.length === 2 && (a.length === out.length) !== (b.length === out.length)) {
-    const full = a.length === out.length ? a : b;
-    const col = a.length === out.length ? b : a;
-    const colShape = a.length === out.length ? sb : sa;
+  // A matrix and a column broadcast along its rows (a bias added to a batch): a loop per row.
+  if (shape.length === 2 && sa.length === 2 && sb.length === 2 && (a.length === n) !== (b.length === n)) {
+    const colShape = a.length === n ? sb : sa;
     if (colShape[0] === shape[0] && colShape[1] === 1) {
       const cols = shape[1]!;
-      for (let r = 0, i = 0; r < shape[0]!; r++) {
-        const v = col[r]!;
-        if (product) for (let c = 0; c < cols; c++, i++) out[i] = full[i]! * v;
-        else for (let c = 0; c < cols; c++, i++) out[i] = full[i]! + v;
+      const colFirst = a.length !== n;
+      for (let r = 0; r < shape[0]!; r++) {
+        if (colFirst) combine(kind, a, r, b, r * cols, out, r * cols, cols, 0, 1);
+        else combine(kind, a, r * cols, b, r, out, r * cols, cols, 1, 0);
       }
       return;
     }
   }
-  walkRows(shape, [broadcastStrides(sa, shape), broadcastStrides(sb, shape), stridesOf(shape)], (off, n, st) => {
-    let i = off[0]!;
-    let j = off[1]!;
-    let o = off[2]!;
-    const si = st[0]!;
-    const sj = st[1]!;
-    if (product) for (let c = 0; c < n; c++, i += si, j += sj) out[o++] = a[i]! * b[j]!;
-    else for (let c = 0; c < n; c++, i += si, j += sj) out[o++] = a[i]! + b[j]!;
+  walkRows(shape, [broadcastStrides(sa, shape), broadcastStrides(sb, shape), stridesOf(shape)], (off, len, st) => {
+    combine(kind, a, off[0]!, b, off[1]!, out, off[2]!, len, st[0]!, st[1]!);
   });
+}
+
+/** A comparison: 0/1 output, no derivative. */
+function comparison(kind: BinaryKind): Primitive<null> {
+  return { forward: (k) => binaryForward(k, kind), vjp: null };
+}
+
+/** Sums `g` back to the shape of input `i` when that input was broadcast (every broadcasting op's rule ends here). */
+function unbroadcast(g: Tensor, shape: Shape): Tensor {
+  return shapesEqual(g.shape, shape) ? g : ops.sumTo(g, shape);
+}
+
+function reductionKept(g: Tensor, c: RuleContext<{ readonly axes: readonly number[]; readonly keepDims: boolean }>): Tensor {
+  const kept = keptShape(c.inputs[0]!.shape, c.attrs.axes);
+  return shapesEqual(g.shape, kept) ? g : ops.reshape(g, kept);
+}
+
+function transposeInto(x: Float64Array, shape: Shape, perm: readonly number[], out: Float64Array): void {
+  if (shape.length === 2 && perm[0] === 1) {
+    const [R, C] = shape as [number, number];
+    for (let i = 0; i < R; i++) for (let j = 0; j < C; j++) out[j * R + i] = x[i * C + j]!;
+    return;
+  }
+  // Walk the output in order, reading the input through permuted strides.
+  const inStrides = stridesOf(shape);
+  const outShape = perm.map((p) => shape[p]!);
+  walkRows(outShape, [perm.map((p) => inStrides[p]!), stridesOf(outShape)], (off, n, st) => {
+    let i = off[0]!;
+    let o = off[1]!;
+    const s = st[0]!;
+    for (let c = 0; c < n; c++, i += s) out[o++] = x[i]!;
+  });
+}
+
+function matmulDims(k: KernelArgs<{ readonly transA: boolean; readonly transB: boolean }>): [number, number, number] {
+  const [a0, a1] = k.shapes[0] as [number, number];
+  const [b0, b1] = k.shapes[1] as [number, number];
+  const M = k.attrs.transA ? a1 : a0;
+  const K = k.attrs.transA ? a0 : a1;
+  const N = k.attrs.transB ? b0 : b1;
+  return [M, N, K];
 }
 
 /** The table. Each rule's comment states the derivative it implements. */
 export const primitives: { readonly [P in PrimitiveName]: Primitive<PrimitiveAttrs[P]> } = {
   add: {
-    forward: (k) => binaryForward(k, false),
+    forward: (k) => binaryForward(k, 'add'),
     // ∂(a+b)/∂a = 1: the gradient passes through, summed over the axes `a` was broadcast along.
-    backward: (i, g, gi, k) => addReduced(g, k.outShape, gi, k.shapes[i]!),
+    vjp: (i, g, c) => unbroadcast(g, c.inputs[i]!.shape),
   },
   mul: {
-    forward: (k) => binaryForward(k, true),
+    forward: (k) => binaryForward(k, 'mul'),
     // ∂(a·b)/∂a = b, summed over broadcast axes.
-    backward: (i, g, gi, k) => {
-      const other = k.x[1 - i]!;
-      const shape = k.outShape;
-      if (other.length === g.length && gi.length === g.length) {
-        for (let c = 0; c < g.length; c++) gi[c] = gi[c]! + g[c]! * other[c]!;
-        return;
-      }
-      walkRows(shape, [stridesOf(shape), broadcastStrides(k.shapes[1 - i]!, shape), broadcastStrides(k.shapes[i]!, shape)], (off, n, st) => {
-        let q = off[0]!;
-        let r = off[1]!;
-        let p = off[2]!;
-        const sr = st[1]!;
-        const sp = st[2]!;
-        for (let c = 0; c < n; c++, r += sr, p += sp) gi[p] = gi[p]! + g[q++]! * other[r]!;
-      });
-    },
+    vjp: (i, g, c) => unbroadcast(ops.mul(g, c.inputs[1 - i]!), c.inputs[i]!.shape),
   },
   neg: unary(
     (x, out) => {
       for (let i = 0; i < out.length; i++) out[i] = -x[i]!;
     },
-    (g, gi) => {
-      for (let i = 0; i < gi.length; i++) gi[i] = gi[i]! - g[i]!;
-    },
+    (_i, g) => ops.neg(g),
   ),
   exp: unary(
     (x, out) => {
       for (let i = 0; i < out.length; i++) out[i] = Math.exp(x[i]!);
     },
     // d e^x = e^x, read from the output.
-    (g, gi, _x, out) => {
-      for (let i = 0; i < gi.length; i++) gi[i] = gi[i]! + g[i]! * out[i]!;
-    },
+    (_i, g, c) => ops.mul(g, c.out),
   ),
   log: unary(
     (x, out) => {
       for (let i = 0; i < out.length; i++) out[i] = Math.log(x[i]!);
     },
     // d log x = 1/x
-    (g, gi, x) => {
-      for (let i = 0; i < gi.length; i++) gi[i] = gi[i]! + g[i]! / x[i]!;
-    },
+    (_i, g, c) => div(g, c.inputs[0]!),
   ),
   abs: unary(
     (x, out) => {
       for (let i = 0; i < out.length; i++) out[i] = Math.abs(x[i]!);
     },
     // d|x| = sign(x); 0 at the kink, as in PyTorch.
-    (g, gi, x) => {
-      for (let i = 0; i < gi.length; i++) gi[i] = gi[i]! + g[i]! * Math.sign(x[i]!);
-    },
+    (_i, g, c) => ops.mul(g, ops.sign(c.inputs[0]!)),
   ),
   pow: unary<{ readonly p: number }>(
     (x, out, { p }) => {
       if (p === 2) for (let i = 0; i < out.length; i++) out[i] = x[i]! * x[i]!;
       else for (let i = 0; i < out.length; i++) out[i] = Math.pow(x[i]!, p);
     },
-    // d x^p = p·x^(p−1)
-    (g, gi, x, _out, { p }) => {
-      // p = 0: x^0 is constant; p·x^(p−1) would be 0·∞ = NaN at x = 0.
-      if (p === 0) return;
-      if (p === 2) for (let i = 0; i < gi.length; i++) gi[i] = gi[i]! + 2 * g[i]! * x[i]!;
-      else for (let i = 0; i < gi.length; i++) gi[i] = gi[i]! + g[i]! * p * Math.pow(x[i]!, p - 1);
+    // d x^p = p·x^(p−1); for p = 0 the gradient is 0 (p·x^(p−1) would be 0·∞ = NaN at x = 0).
+    (_i, g, c) => {
+      const x = c.inputs[0]!;
+      const { p } = c.attrs;
+      if (p === 0) return ops.mul(g, 0);
+      if (p === 1) return g;
+      if (p === 2) return ops.mul(ops.mul(g, x), 2);
+      return ops.mul(g, ops.mul(ops.pow(x, p - 1), p));
     },
   ),
   sigmoid: unary(
@@ -206,9 +264,7 @@ export const primitives: { readonly [P in PrimitiveName]: Primitive<PrimitiveAtt
       for (let i = 0; i < out.length; i++) out[i] = sigmoidValue(x[i]!);
     },
     // σ' = σ(1 − σ), read from the output.
-    (g, gi, _x, out) => {
-      for (let i = 0; i < gi.length; i++) gi[i] = gi[i]! + g[i]! * out[i]! * (1 - out[i]!);
-    },
+    (_i, g, c) => ops.mul(g, ops.mul(c.out, sub(1, c.out))),
   ),
   softplus: unary(
     (x, out) => {
@@ -218,9 +274,7 @@ export const primitives: { readonly [P in PrimitiveName]: Primitive<PrimitiveAtt
       }
     },
     // d log(1 + e^x) = σ(x)
-    (g, gi, x) => {
-      for (let i = 0; i < gi.length; i++) gi[i] = gi[i]! + g[i]! * sigmoidValue(x[i]!);
-    },
+    (_i, g, c) => ops.mul(g, ops.sigmoid(c.inputs[0]!)),
   ),
   relu: unary(
     (x, out) => {
@@ -229,45 +283,47 @@ export const primitives: { readonly [P in PrimitiveName]: Primitive<PrimitiveAtt
         out[i] = v > 0 ? v : 0;
       }
     },
-    // relu'(x) = 1 for x > 0, else 0 (0 at the kink, as in PyTorch and TensorFlow).
-    (g, gi, x) => {
-      for (let i = 0; i < gi.length; i++) if (x[i]! > 0) gi[i] = gi[i]! + g[i]!;
-    },
+    // relu'(x) = 1 for x > 0, else 0 (0 at the kink, as in PyTorch and TensorFlow): a mask
+    // with no derivative of its own, so relu'' = 0 away from the kink.
+    (_i, g, c) => ops.mul(g, ops.greater(c.inputs[0]!, 0)),
   ),
   tanh: unary(
     (x, out) => {
       for (let i = 0; i < out.length; i++) out[i] = Math.tanh(x[i]!);
     },
     // tanh' = 1 − tanh², read from the output.
-    (g, gi, _x, out) => {
-      for (let i = 0; i < gi.length; i++) gi[i] = gi[i]! + g[i]! * (1 - out[i]! * out[i]!);
-    },
+    (_i, g, c) => ops.mul(g, sub(1, ops.mul(c.out, c.out))),
   ),
   matmul: {
+    // C = op(A)·op(B), op a transpose or not: the kernels read transposes in place, no copies.
     forward: (k) => {
-      const [M, K] = k.shapes[0] as [number, number];
-      const N = k.shapes[1]![1]!;
-      gemm('NN', M, N, K, k.x[0]!, k.x[1]!, k.out, false);
+      const [M, N, K] = matmulDims(k);
+      const { transA, transB } = k.attrs;
+      if (!transA) gemm(transB ? 'NT' : 'NN', M, N, K, k.x[0]!, k.x[1]!, k.out, false);
+      else if (!transB) gemm('TN', M, N, K, k.x[0]!, k.x[1]!, k.out, false);
+      else {
+        // Aᵀ·Bᵀ = (B·A)ᵀ; no rule produces it, only a direct call.
+        const t = new Float64Array(M * N);
+        gemm('NN', N, M, K, k.x[1]!, k.x[0]!, t, false);
+        transposeInto(t, [N, M], [1, 0], k.out);
+      }
     },
-    // C = A·B: ∂L/∂A = G·Bᵀ, ∂L/∂B = Aᵀ·G — kernels read the transposes in place, no copies.
-    overwrites: true,
-    backward: (i, g, gi, k, fresh = false) => {
-      const [M, K] = k.shapes[0] as [number, number];
-      const N = k.shapes[1]![1]!;
-      if (i === 0) gemm('NT', M, K, N, g, k.x[1]!, gi, !fresh);
-      else gemm('TN', K, N, M, k.x[0]!, g, gi, !fresh);
+    // With A' = op(A), B' = op(B): ∂L/∂A' = G·B'ᵀ and ∂L/∂B' = A'ᵀ·G, transposed back where
+    // the operand was: the products of the rules are again matmuls with transposed operands.
+    vjp: (i, g, c) => {
+      const [a, b] = c.inputs as [Tensor, Tensor];
+      const { transA, transB } = c.attrs;
+      if (i === 0) return transA ? ops.matmulT(b, g, transB, true) : ops.matmulT(g, b, false, !transB);
+      return transB ? ops.matmulT(g, a, true, transA) : ops.matmulT(a, g, !transA, false);
     },
   },
   transpose: {
-    forward: (k) => {
-      const [R, C] = k.shapes[0] as [number, number];
-      const x = k.x[0]!;
-      for (let i = 0; i < R; i++) for (let j = 0; j < C; j++) k.out[j * R + i] = x[i * C + j]!;
-    },
-    // The gradient of a transpose is the transposed gradient.
-    backward: (_i, g, gi, k) => {
-      const [R, C] = k.shapes[0] as [number, number];
-      for (let i = 0; i < R; i++) for (let j = 0; j < C; j++) gi[i * C + j] = gi[i * C + j]! + g[j * R + i]!;
+    forward: (k) => transposeInto(k.x[0]!, k.shapes[0]!, k.attrs.perm, k.out),
+    // The gradient of a transpose is the gradient transposed back (the inverse permutation).
+    vjp: (_i, g, c) => {
+      const perm = c.attrs.perm;
+      const inverse = perm.map((_, j) => perm.indexOf(j));
+      return ops.transpose(g, inverse);
     },
   },
   reshape: {
@@ -276,39 +332,37 @@ export const primitives: { readonly [P in PrimitiveName]: Primitive<PrimitiveAtt
       if (k.out !== k.x[0]) k.out.set(k.x[0]!);
     },
     // Same values, so the same gradient, read in the input's shape.
-    backward: (_i, g, gi) => {
-      for (let c = 0; c < gi.length; c++) gi[c] = gi[c]! + g[c]!;
-    },
+    vjp: (_i, g, c) => ops.reshape(g, c.inputs[0]!.shape),
   },
   detach: {
     view: true,
     forward: (k) => {
       if (k.out !== k.x[0]) k.out.set(k.x[0]!);
     },
-    // A stop-gradient: recorded only while tracing, so a tape recomputes what it detaches;
-    // its output never requires grad, so this rule is never asked for.
-    backward: () => {},
+    // A stop-gradient: recorded only while tracing, so a tape recomputes what it detaches.
+    vjp: null,
   },
   broadcastTo: {
     forward: (k) => broadcastInto(k.x[0]!, k.shapes[0]!, k.out, k.outShape),
-    // Each input element was copied to several outputs: sum their gradients.
-    backward: (_i, g, gi, k) => addReduced(g, k.outShape, gi, k.shapes[0]!),
+    // Each input element was copied to several outputs: sum their gradients back.
+    vjp: (_i, g, c) => unbroadcast(g, c.inputs[0]!.shape),
+  },
+  sumTo: {
+    forward: (k) => {
+      k.out.fill(0);
+      addReduced(k.x[0]!, k.shapes[0]!, k.out, k.outShape);
+    },
+    // The reduce of every broadcasting op's rule (BP3's sum over the batch): its own gradient
+    // repeats g along the summed axes.
+    vjp: (_i, g, c) => ops.broadcastTo(g, c.inputs[0]!.shape),
   },
   sum: {
     forward: (k) => {
       k.out.fill(0);
       addReduced(k.x[0]!, k.shapes[0]!, k.out, keptShape(k.shapes[0]!, k.attrs.axes));
     },
-    // Every summed element gets the gradient of its sum: broadcast g back over the axes.
-    backward: (_i, g, gi, k) => {
-      const shape = k.shapes[0]!;
-      walkRows(shape, [stridesOf(shape), broadcastStrides(keptShape(shape, k.attrs.axes), shape)], (off, n, st) => {
-        let p = off[0]!;
-        let q = off[1]!;
-        const sq = st[1]!;
-        for (let c = 0; c < n; c++, p++, q += sq) gi[p] = gi[p]! + g[q]!;
-      });
-    },
+    // Every summed element gets the gradient of its sum: g broadcast back over the axes.
+    vjp: (_i, g, c) => ops.broadcastTo(reductionKept(g, c), c.inputs[0]!.shape),
   },
   max: {
     forward: (k) => {
@@ -327,25 +381,43 @@ export const primitives: { readonly [P in PrimitiveName]: Primitive<PrimitiveAtt
         }
       });
     },
-    // The gradient goes to the maximal elements, shared equally among ties (PyTorch's amax).
-    backward: (_i, g, gi, k) => {
-      const shape = k.shapes[0]!;
-      const x = k.x[0]!;
-      const m = k.out;
-      const strides = [stridesOf(shape), broadcastStrides(keptShape(shape, k.attrs.axes), shape)];
-      const ties = new Float64Array(m.length);
-      walkRows(shape, strides, (off, n, st) => {
-        let p = off[0]!;
-        let q = off[1]!;
-        const sq = st[1]!;
-        for (let c = 0; c < n; c++, q += sq) if (x[p++] === m[q]) ties[q] = ties[q]! + 1;
-      });
-      walkRows(shape, strides, (off, n, st) => {
-        let p = off[0]!;
-        let q = off[1]!;
-        const sq = st[1]!;
-        for (let c = 0; c < n; c++, q += sq, p++) if (x[p] === m[q]) gi[p] = gi[p]! + g[q]! / ties[q]!;
-      });
+    // The gradient goes to the maximal elements, shared equally among ties (PyTorch's amax):
+    // g · [x = max] / (number of ties), with a mask that has no derivative of its own.
+    vjp: (_i, g, c) => {
+      const x = c.inputs[0]!;
+      const mask = ops.equal(x, reductionKept(c.out, c));
+      const ties = ops.sum(mask, c.attrs.axes, true);
+      return ops.mul(mask, div(reductionKept(g, c), ties));
     },
   },
+  where: {
+    forward: (k) => {
+      const [cond, a, b] = k.x as [Float64Array, Float64Array, Float64Array];
+      const shape = k.outShape;
+      const out = k.out;
+      walkRows(shape, [...k.shapes.map((s) => broadcastStrides(s, shape)), stridesOf(shape)], (off, n, st) => {
+        let p = off[0]!;
+        let i = off[1]!;
+        let j = off[2]!;
+        let o = off[3]!;
+        const [sp, si, sj] = st as [number, number, number];
+        for (let c = 0; c < n; c++, p += sp, i += si, j += sj) out[o++] = cond[p]! !== 0 ? a[i]! : b[j]!;
+      });
+    },
+    // The gradient goes to the branch that was taken; the condition is a mask, with none.
+    vjp: (i, g, c) => {
+      if (i === 0) return null;
+      const cond = c.inputs[0]!;
+      const taken = i === 1 ? ops.where(cond, g, 0) : ops.where(cond, 0, g);
+      return unbroadcast(taken, c.inputs[i]!.shape);
+    },
+  },
+  sign: unary((x, out) => {
+    for (let i = 0; i < out.length; i++) out[i] = Math.sign(x[i]!);
+  }, null),
+  greater: comparison('greater'),
+  greaterEqual: comparison('greaterEqual'),
+  less: comparison('less'),
+  lessEqual: comparison('lessEqual'),
+  equal: comparison('equal'),
 };

@@ -1,5 +1,5 @@
 import { GradError, formatShape } from './errors.ts';
-import { backwardNode, topologicalOrder } from './autograd.ts';
+import { propagate, topologicalOrder } from './autograd.ts';
 import { Tensor, type Tracer, noGrad, withTracer } from './tensor.ts';
 
 /** Options of {@link trace}. */
@@ -26,12 +26,15 @@ export interface Tape {
    */
   forward(): number;
   /**
-   * Reverse-mode autodiff over the recorded order. Sets (does not add to) `.grad` of every
-   * leaf with `requiresGrad`, whose buffers stay the same across calls.
+   * Replays the recorded backward ops (the rules' vector–Jacobian products, traced once as ops
+   * of the same program). Sets (does not add to) `.grad` of every leaf with `requiresGrad`,
+   * whose buffers stay the same across calls. Call `forward()` first.
    */
   backward(): void;
-  /** Number of recorded ops. */
+  /** Number of recorded forward ops. */
   readonly size: number;
+  /** Number of recorded backward ops (the rules' ops, replayed by `backward()`). */
+  readonly backwardSize: number;
 }
 
 /**
@@ -62,74 +65,49 @@ export function trace(fn: () => Tensor, options: TraceOptions = {}): Tape {
   if (output.size !== 1) throw new GradError('trace', `the function must return a one-element tensor, got shape ${formatShape(output.shape)}`);
   if (!output.requiresGrad) throw new GradError('trace', 'the output does not require grad: no leaf it depends on has requiresGrad: true');
 
-  // Every op, with or without requiresGrad: replay must recompute them all.
-  const order = topologicalOrder(output, () => true).filter((t) => t.node !== null);
-  // One gradient buffer per tensor on a path to the output, allocated now and reused; leaves
-  // keep theirs as `.grad`.
-  const gradOf = new Map<Tensor, Float64Array>();
-  const gradNodes = order.filter((t) => t.requiresGrad);
-  for (const t of gradNodes) {
-    gradOf.set(t, allocate(t.size));
-    for (const input of t.node!.inputs) {
-      if (!input.requiresGrad || gradOf.has(input)) continue;
-      const buffer = allocate(input.size);
-      gradOf.set(input, buffer);
-    }
-  }
-  // Plan each step's backward once: an input's first contribution (in reverse order) may write
-  // its buffer outright where the rule allows it (matmul), so only the other buffers are zeroed
-  // each step — for a network, that spares the weight-sized ones.
-  const fresh: boolean[][] = gradNodes.map(() => []);
-  const written = new Set<Tensor>([output]);
-  const zeroed = new Set<Tensor>();
-  for (let k = gradNodes.length - 1; k >= 0; k--) {
-    const node = gradNodes[k]!.node!;
-    node.inputs.forEach((input, i) => {
-      if (!input.requiresGrad) return;
-      const first = !written.has(input);
-      written.add(input);
-      fresh[k]![i] = first && node.primitive?.overwrites === true;
-      if (first && !fresh[k]![i]) zeroed.add(input);
+  // The backward pass, recorded once as ops of the same program: each rule's ops become nodes
+  // whose buffers come from the allocator, like the forward's.
+  const gradOf = new Map<Tensor, Tensor>();
+  withTracer(tracer, () => {
+    const seed = allocate(1);
+    seed[0] = 1;
+    propagate(output, new Tensor(seed, output.shape), (t, g) => {
+      if (t.node === null || t.retainsGrad) gradOf.set(t, g);
     });
-  }
-  const buffers = [...zeroed].map((t) => gradOf.get(t)!);
-  const gradTensors = new Map<Tensor, Tensor>();
-  for (const [t, b] of gradOf) if (t.node === null || t.retainsGrad) gradTensors.set(t, new Tensor(b, t.shape));
-  const outGrad = gradOf.get(output)!;
-  const lookup = (input: Tensor): Float64Array => gradOf.get(input)!;
-  const kernelArgs = order.map((t) => {
-    const node = t.node!;
-    return { x: node.inputs.map((x) => x.data), shapes: node.inputs.map((x) => x.shape), out: t.data, outShape: t.shape, attrs: node.attrs as never };
   });
-  const argsOf = new Map(order.map((t, k) => [t, kernelArgs[k]!]));
-  const gradArgs = gradNodes.map((t) => argsOf.get(t)!);
-  const gradBufs = gradNodes.map((t) => gradOf.get(t)!);
+
+  // Every op, with or without requiresGrad: replay must recompute them all.
+  const forwardOrder = topologicalOrder(output, () => true).filter((t) => t.node !== null);
+  const inForward = new Set(forwardOrder);
+  const backwardOrder = topologicalOrder([...gradOf.values()], () => true).filter((t) => t.node !== null && !inForward.has(t));
+  const program = (order: readonly Tensor[]): (() => void)[] =>
+    order.map((t) => {
+      const node = t.node!;
+      const primitive = node.primitive;
+      if (primitive === undefined) return () => t.data.set(node.recompute!().data);
+      const k = { x: node.inputs.map((x) => x.data), shapes: node.inputs.map((x) => x.shape), out: t.data, outShape: t.shape, attrs: node.attrs as never };
+      return () => primitive.forward(k);
+    });
+  const forwardSteps = program(forwardOrder);
+  const backwardSteps = program(backwardOrder);
+  const grads = [...gradOf];
 
   return {
     output,
-    size: order.length,
+    size: forwardOrder.length,
+    backwardSize: backwardOrder.length,
     forward(): number {
       noGrad(() => {
-        for (let k = 0; k < order.length; k++) {
-          const node = order[k]!.node!;
-          if (node.primitive !== undefined) node.primitive.forward(kernelArgs[k]!);
-          else order[k]!.data.set(node.recompute!().data);
-        }
+        for (let k = 0; k < forwardSteps.length; k++) forwardSteps[k]!();
       });
       return output.data[0]!;
     },
     backward(): void {
-      for (const b of buffers) b.fill(0);
-      outGrad.fill(0);
-      outGrad[0] = 1;
       noGrad(() => {
-        for (let k = gradNodes.length - 1; k >= 0; k--) {
-          const t = gradNodes[k]!;
-          backwardNode(t, gradBufs[k]!, lookup, false, fresh[k], gradArgs[k]);
-        }
+        for (let k = 0; k < backwardSteps.length; k++) backwardSteps[k]!();
       });
       // Re-attached every time: an eager backward() in between may have replaced `.grad`.
-      for (const [t, g] of gradTensors) t.grad = g;
+      for (const [t, g] of grads) t.grad = g;
     },
   };
 }

@@ -32,6 +32,11 @@ export interface GraphNode {
   readonly backward?: BackwardRule;
   /** For a custom op: recomputes the output (used when a traced tape replays the graph). */
   readonly recompute?: () => Tensor;
+  /**
+   * For an op of a gradient's graph: the op whose backward rule made it (`toDot` shows it,
+   * so a drawn backward pass says which rule each node came from).
+   */
+  readonly gradOf?: string;
 }
 
 let gradEnabled = true;
@@ -60,12 +65,89 @@ export function isGradEnabled(): boolean {
  * @param fn - the computation to run untracked
  */
 export function noGrad<T>(fn: () => T): T {
+  return withGradMode(false, fn);
+}
+
+/**
+ * Runs `fn` with graph recording on or off (`noGrad` is `withGradMode(false, fn)`); `grad` and
+ * friends turn it on for the function they differentiate, so they work inside `noGrad` too.
+ * @example
+ * ```ts
+ * const y = noGrad(() => withGradMode(true, () => x.mul(2))); // recorded
+ * ```
+ * @param enabled - record the graph (true) or not
+ * @param fn - the computation
+ */
+export function withGradMode<T>(enabled: boolean, fn: () => T): T {
   const previous = gradEnabled;
-  gradEnabled = false;
+  gradEnabled = enabled;
   try {
     return fn();
   } finally {
     gradEnabled = previous;
+  }
+}
+
+let kernelDepth = 0;
+let ruleOwner: string | undefined;
+
+/**
+ * Runs a forward kernel: reads of `.data` inside it are the engine's, not raw reads by user
+ * code (see {@link watchRawReads}).
+ * @param fn - the kernel call
+ */
+export function runKernel(fn: () => void): void {
+  kernelDepth++;
+  try {
+    fn();
+  } finally {
+    kernelDepth--;
+  }
+}
+
+/**
+ * Runs a backward rule of op `op`: nodes recorded meanwhile are marked as made by that rule.
+ * @param op - the op whose rule runs
+ * @param fn - the rule call
+ */
+export function inRule<T>(op: string, fn: () => T): T {
+  const previous = ruleOwner;
+  ruleOwner = op;
+  try {
+    return fn();
+  } finally {
+    ruleOwner = previous;
+  }
+}
+
+/**
+ * Runs `fn` and reports whether it read the `.data` of any of `tensors` outside an op's kernel
+ * (`item()`, `toArray()`, `clone()`, `detach()` and direct reads all count): values read that way
+ * leave the graph, so what is computed from them cannot be differentiated again.
+ * @param tensors - the tensors to watch
+ * @param fn - the computation
+ */
+export function watchRawReads<T>(tensors: readonly Tensor[], fn: () => T): { result: T; read: string | null } {
+  let read: string | null = null;
+  const watched = [...new Set(tensors)];
+  watched.forEach((t, i) => {
+    const data = t.data;
+    Object.defineProperty(t, 'data', {
+      configurable: true,
+      enumerable: true,
+      get() {
+        if (kernelDepth === 0 && read === null) read = `tensor ${i} of shape ${formatShape(t.shape)}`;
+        return data;
+      },
+    });
+  });
+  try {
+    return { result: fn(), read };
+  } finally {
+    for (const t of watched) {
+      const data = t.data;
+      Object.defineProperty(t, 'data', { configurable: true, enumerable: true, writable: true, value: data });
+    }
   }
 }
 
@@ -93,6 +175,8 @@ export class Tensor {
   readonly shape: Shape;
   /** The values, row-major and contiguous; writable, for optimizers that update in place. */
   readonly data: Float64Array;
+  /** Number of elements. */
+  readonly size: number;
   /** Storage type; always `'float64'` for tensors of the autodiff engine. */
   readonly dtype: DType = 'float64';
   /** Accumulated gradient of the last `backward()` calls, or `null` before any. */
@@ -115,15 +199,11 @@ export class Tensor {
    */
   constructor(data: Float64Array, shape: Shape, requiresGrad = false, node: GraphNode | null = null) {
     this.data = data;
+    this.size = data.length;
     this.shape = Object.freeze([...shape]);
     this.requiresGrad = requiresGrad;
     this.node = node;
     this.name = undefined;
-  }
-
-  /** Number of elements. */
-  get size(): number {
-    return this.data.length;
   }
 
   /** Number of dimensions (0 for a scalar). */
@@ -270,9 +350,12 @@ export class Tensor {
   matmul(other: Tensor): Tensor {
     return ops.matmul(this, other);
   }
-  /** Transpose of a 2-D tensor. */
-  transpose(): Tensor {
-    return ops.transpose(this);
+  /**
+   * Permutes the axes (default: reversed, a matrix's transpose).
+   * @param perm - output axis `j` is input axis `perm[j]`
+   */
+  transpose(perm?: readonly number[]): Tensor {
+    return ops.transpose(this, perm);
   }
   /**
    * Same values, new shape (one dimension may be -1, inferred).
@@ -571,7 +654,8 @@ export function allocate(n: number): Float64Array {
  */
 export function record(data: Float64Array, shape: Shape, node: GraphNode): Tensor {
   let needs = false;
-  if (gradEnabled) for (const t of node.inputs) if (t.requiresGrad) needs = true;
+  // A primitive without a derivative (a comparison, sign) starts no gradient path.
+  if (gradEnabled && node.primitive?.vjp !== null) for (const t of node.inputs) if (t.requiresGrad) needs = true;
   if (!needs && tracer === null) return new Tensor(data, shape);
-  return new Tensor(data, shape, needs, node);
+  return new Tensor(data, shape, needs, ruleOwner === undefined ? node : { ...node, gradOf: ruleOwner });
 }

@@ -1,6 +1,7 @@
 /**
  * `@nabla/core/testing`: a kit for people who test their own gradients — fast-check
- * arbitraries for shapes and tensors, a shrinkable gradcheck property, and vitest matchers.
+ * arbitraries for shapes and tensors, shrinkable gradcheck and gradgradcheck properties, and
+ * vitest matchers.
  *
  * @example
  * ```ts
@@ -12,6 +13,6 @@
  * @module @nabla/core/testing
  */
 export { shapeArb, tensorArb, broadcastPairArb, type ShapeArbOptions, type TensorArbOptions } from './arbitraries.ts';
-export { gradcheckProperty, type GradcheckPropertyOptions } from './property.ts';
+export { gradcheckProperty, gradgradcheckProperty, type GradcheckPropertyOptions } from './property.ts';
 export { registerMatchers, allcloseMismatch, type AllcloseOptions } from './matchers.ts';
 export { propertyConfig } from './config.ts';

@@ -1,6 +1,6 @@
 import { expect } from 'vitest';
 import { Tensor, type NestedArray } from '../tensor.ts';
-import { describeWorst, gradcheck, type GradcheckOptions } from '../gradcheck.ts';
+import { describeWorst, gradcheck, gradgradcheck, type GradcheckOptions } from '../gradcheck.ts';
 import { formatShape } from '../errors.ts';
 
 /** Tolerances of `toBeAllclose`: |actual − expected| ≤ atol + rtol·|expected| (NumPy's rule). */
@@ -80,7 +80,7 @@ interface MatcherResult {
 }
 
 /**
- * Registers `toBeAllclose` and `toPassGradcheck` with vitest's `expect`. Call it once from a
+ * Registers `toBeAllclose`, `toPassGradcheck` and `toPassGradgradcheck` with vitest's `expect`. Call it once from a
  * vitest setup file.
  *
  * @example
@@ -90,7 +90,8 @@ interface MatcherResult {
  * registerMatchers();
  * // a test
  * expect(x.grad).toBeAllclose([[1, 2]], { rtol: 1e-9 });
- * expect((w: Tensor) => w.tanh().sum()).toPassGradcheck([randn([3, 3], { seed: 1 })]);
+ * expect((w: Tensor) => w.tanh()).toPassGradcheck([randn([3, 3], { seed: 1 })]);
+ * expect((w: Tensor) => w.tanh()).toPassGradgradcheck([randn([3, 3], { seed: 1 })]);
  * ```
  */
 export function registerMatchers(): void {
@@ -109,6 +110,13 @@ export function registerMatchers(): void {
         message: () => (report.ok ? `expected gradcheck to fail, but it passed: ${describeWorst(report)}` : `gradcheck failed: ${describeWorst(report)}`),
       };
     },
+    toPassGradgradcheck(received: (...inputs: Tensor[]) => Tensor, inputs: readonly Tensor[], options?: GradcheckOptions): MatcherResult {
+      const report = gradgradcheck(received, inputs, options);
+      return {
+        pass: report.ok,
+        message: () => (report.ok ? `expected gradgradcheck to fail, but it passed: ${describeWorst(report)}` : `gradgradcheck failed: ${describeWorst(report)}`),
+      };
+    },
   });
 }
 
@@ -119,5 +127,7 @@ declare module 'vitest' {
     toBeAllclose(expected: Values, options?: AllcloseOptions): T;
     /** The received function of tensors passes `gradcheck` at `inputs`. */
     toPassGradcheck(inputs: readonly Tensor[], options?: GradcheckOptions): T;
+    /** The received function of tensors passes `gradgradcheck` (second derivatives) at `inputs`. */
+    toPassGradgradcheck(inputs: readonly Tensor[], options?: GradcheckOptions): T;
   }
 }
