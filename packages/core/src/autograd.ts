@@ -103,7 +103,9 @@ function nodeGrads(t: Tensor, g: Tensor, needs: readonly boolean[], createGraph:
   // that reads their values (`.data`, `item()`) would give a gradient whose own gradient is
   // silently 0, so it raises; `g` is given requiresGrad so a rule that ignores it is caught.
   const probe = g.requiresGrad ? g : new Tensor(g.data, g.shape, true, g.node);
-  const { result, read } = watchRawReads([probe, t, ...inputs], () => inRule(op, () => node.backward!(probe)));
+  const watched = new Map<Tensor, string>(inputs.map((x, i) => [x, `input ${i}`]));
+  watched.set(t, 'the output').set(probe, 'the output gradient');
+  const { result, read } = watchRawReads(watched, () => inRule(op, () => node.backward!(probe)));
   const results = checkCustomResults(op, inputs, result);
   const disconnected = results.findIndex((r, i) => needs[i] && r !== null && !r.requiresGrad);
   if (read !== null || disconnected >= 0) {
@@ -295,11 +297,11 @@ function primals(op: string, args: readonly unknown[]): { leaves: Tensor[]; nest
 
 /** Evaluates `f` on the leaves with recording on, and checks what it returned. */
 function evaluate(op: string, f: (...args: Tensor[]) => unknown, leaves: Tensor[], scalar: boolean): Tensor {
-  const { result: value, read } = watchRawReads(leaves, () => withGradMode(true, () => f(...leaves)));
+  const { result: value, read } = watchRawReads(new Map(leaves.map((l, i) => [l, `argument ${i}`])), () => withGradMode(true, () => f(...leaves)));
   if (!(value instanceof Tensor)) throw new GradError(op, `the function must return a Tensor, got ${value === null ? 'null' : typeof value}`);
   if (scalar && value.size !== 1) throw new GradError(op, `the function must return a one-element tensor, got shape ${formatShape(value.shape)}`);
   if (!value.requiresGrad && read !== null) {
-    throw new GradError(op, `the function's value is not computed from its arguments by tensor ops (it reads the values of argument ${read.replace(/^tensor /, '')}), so its derivative would be silently 0`);
+    throw new GradError(op, `the function's value is not computed from its arguments by tensor ops (it reads the values of ${read}), so its derivative would be silently 0`);
   }
   return value;
 }

@@ -124,27 +124,26 @@ export function inRule<T>(op: string, fn: () => T): T {
  * Runs `fn` and reports whether it read the `.data` of any of `tensors` outside an op's kernel
  * (`item()`, `toArray()`, `clone()`, `detach()` and direct reads all count): values read that way
  * leave the graph, so what is computed from them cannot be differentiated again.
- * @param tensors - the tensors to watch
+ * @param watched - the tensors to watch, each with the label an error would name it by
  * @param fn - the computation
  */
-export function watchRawReads<T>(tensors: readonly Tensor[], fn: () => T): { result: T; read: string | null } {
+export function watchRawReads<T>(watched: ReadonlyMap<Tensor, string>, fn: () => T): { result: T; read: string | null } {
   let read: string | null = null;
-  const watched = [...new Set(tensors)];
-  watched.forEach((t, i) => {
+  for (const [t, label] of watched) {
     const data = t.data;
     Object.defineProperty(t, 'data', {
       configurable: true,
       enumerable: true,
       get() {
-        if (kernelDepth === 0 && read === null) read = `tensor ${i} of shape ${formatShape(t.shape)}`;
+        if (kernelDepth === 0 && read === null) read = `${label} (shape ${formatShape(t.shape)})`;
         return data;
       },
     });
-  });
+  }
   try {
     return { result: fn(), read };
   } finally {
-    for (const t of watched) {
+    for (const t of watched.keys()) {
       const data = t.data;
       Object.defineProperty(t, 'data', { configurable: true, enumerable: true, writable: true, value: data });
     }
