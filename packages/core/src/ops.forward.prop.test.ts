@@ -5,7 +5,7 @@
  */
 import fc from 'fast-check';
 import { describe, it, expect } from 'vitest';
-import { type Tensor, add, div, logSoftmax, matmul, mul, softmax, sub } from './index.ts';
+import { type Tensor, add, div, equal, fromData, greater, greaterEqual, less, lessEqual, logSoftmax, matmul, matmulT, mul, sign, softmax, sub, sumTo, transpose, where } from './index.ts';
 import { broadcastPairArb, propertyConfig, shapeArb, tensorArb } from './testing/index.ts';
 
 // ---------------------------------------------------------------------------------------------
@@ -219,6 +219,120 @@ describe('matmul and transpose match naive loops', () => {
           for (let i = 0; i < R; i++) for (let j = 0; j < C; j++) expect(y.data[j * R + i]).toBe(x.data[i * C + j]);
         },
       ),
+      propertyConfig(),
+    );
+  });
+});
+
+describe('matmulT, N-D transpose, sumTo, where, comparisons and sign match naive loops', () => {
+  it('matmulT(a, b, ta, tb) equals the triple loop over op(A)[i,k]·op(B)[k,j]', () => {
+    const cases = fc
+      .tuple(fc.integer({ min: 1, max: 6 }), fc.integer({ min: 1, max: 6 }), fc.integer({ min: 1, max: 6 }), fc.boolean(), fc.boolean())
+      .chain(([m, k, n, ta, tb]) => fc.tuple(tensorArb(ta ? [k, m] : [m, k]), tensorArb(tb ? [n, k] : [k, n]), fc.constant(ta), fc.constant(tb)));
+    fc.assert(
+      fc.property(cases, ([a, b, ta, tb]) => {
+        const M = ta ? a.shape[1]! : a.shape[0]!;
+        const K = ta ? a.shape[0]! : a.shape[1]!;
+        const N = tb ? b.shape[0]! : b.shape[1]!;
+        const A = (i: number, k: number): number => (ta ? a.data[k * M + i]! : a.data[i * K + k]!);
+        const B = (k: number, j: number): number => (tb ? b.data[j * K + k]! : b.data[k * N + j]!);
+        const expected: number[] = [];
+        for (let i = 0; i < M; i++) {
+          for (let j = 0; j < N; j++) {
+            let acc = 0;
+            for (let k = 0; k < K; k++) acc += A(i, k) * B(k, j);
+            expected.push(acc);
+          }
+        }
+        const got = matmulT(a, b, ta, tb);
+        expect(got.shape).toEqual([M, N]);
+        expect(got.data).toBeAllclose(expected, { rtol: 1e-12, atol: 1e-12 });
+      }),
+      propertyConfig(),
+    );
+  });
+
+  it('transpose(x, perm) puts input element idx at output index idx[perm[j]]', () => {
+    const cases = shapeArb({ maxRank: 4 }).chain((s) => fc.tuple(tensorArb(s), fc.shuffledSubarray(range(s.length), { minLength: s.length, maxLength: s.length })));
+    fc.assert(
+      fc.property(cases, ([x, perm]) => {
+        const y = transpose(x, perm);
+        expect(y.shape).toEqual(perm.map((p) => x.shape[p]));
+        for (let k = 0; k < x.size; k++) {
+          const idx = unravel(k, x.shape);
+          expect(y.data[ravel(perm.map((p) => idx[p]!), y.shape)]).toBe(x.data[k]);
+        }
+      }),
+      propertyConfig(),
+    );
+  });
+
+  it('sumTo(x, s) adds every element into the slot it was broadcast from', () => {
+    const cases = broadcastPairArb().chain(([a, b]) => fc.tuple(tensorArb(naiveBroadcastShape(a, b)), fc.constant(b)));
+    fc.assert(
+      fc.property(cases, ([x, to]) => {
+        const out = new Array<number>(count(to)).fill(0);
+        for (let k = 0; k < x.size; k++) {
+          const idx = unravel(k, x.shape);
+          const lead = idx.length - to.length;
+          out[ravel(to.map((d, i) => (d === 1 ? 0 : idx[lead + i]!)), to)]! += x.data[k]!;
+        }
+        const got = sumTo(x, to);
+        expect(got.shape).toEqual([...to]);
+        expect(got.data).toBeAllclose(out, { rtol: 1e-12, atol: 1e-12 });
+      }),
+      propertyConfig(),
+    );
+  });
+
+  it('where picks a where the broadcast condition is non-zero, else b', () => {
+    const cases = broadcastPairArb().chain(([a, b]) =>
+      fc.tuple(tensorArb(a), tensorArb(b), tensorArb(b, { min: -1, max: 1 }).map((c) => greater(c, 0))),
+    );
+    fc.assert(
+      fc.property(cases, ([a, b, c]) => {
+        const shape = naiveBroadcastShape(naiveBroadcastShape(c.shape, a.shape), b.shape);
+        const expected = Array.from({ length: count(shape) }, (_, k) => {
+          const idx = unravel(k, shape);
+          return broadcastRead(c, idx) !== 0 ? broadcastRead(a, idx) : broadcastRead(b, idx);
+        });
+        const got = where(c, a, b);
+        expect(got.shape).toEqual(shape);
+        expect(Array.from(got.data)).toEqual(expected);
+      }),
+      propertyConfig(),
+    );
+  });
+
+  const comparisons: [string, (a: Tensor, b: Tensor) => Tensor, (x: number, y: number) => boolean][] = [
+    ['greater', greater, (x, y) => x > y],
+    ['greaterEqual', greaterEqual, (x, y) => x >= y],
+    ['less', less, (x, y) => x < y],
+    ['lessEqual', lessEqual, (x, y) => x <= y],
+    ['equal', equal, (x, y) => x === y],
+  ];
+  for (const [name, op, f] of comparisons) {
+    it(`${name} gives 1 where the comparison holds, else 0, broadcasting; with no gradient`, () => {
+      // Integer-valued inputs, so equal and the non-strict comparisons see ties.
+      const cases = broadcastPairArb().chain(([a, b]) => fc.tuple(tensorArb(a), tensorArb(b)).map(([x, y]) => [x.mul(2).sign(), y.sign()] as const));
+      fc.assert(
+        fc.property(cases, ([a, b]) => {
+          const expected = naiveBinary(a, b, (x, y) => (f(x, y) ? 1 : 0));
+          const got = op(a, b);
+          expect(got.shape).toEqual(expected.shape);
+          expect(Array.from(got.data)).toEqual(expected.data);
+          expect(op(fromData(a.data, a.shape, { requiresGrad: true }), b).requiresGrad).toBe(false);
+        }),
+        propertyConfig(),
+      );
+    });
+  }
+
+  it('sign is Math.sign on every element', () => {
+    fc.assert(
+      fc.property(shapeArb().chain((s) => tensorArb(s)), (x) => {
+        expect(Array.from(sign(x).data)).toEqual(Array.from(x.data, Math.sign));
+      }),
       propertyConfig(),
     );
   });

@@ -25,10 +25,14 @@ import {
   fromData,
   logSoftmax,
   matmul,
+  matmulT,
   mul,
   sizeOf,
   softmax,
   sub,
+  sumTo,
+  transpose,
+  where,
 } from './index.ts';
 import { broadcastPairArb, gradcheckProperty, propertyConfig, shapeArb, tensorArb } from './testing/index.ts';
 
@@ -321,5 +325,55 @@ describe('gradcheck property: every rule adds into a gradient other rules also f
         [k, n],
       ]);
     check(gradcheckProperty((a, b) => a!.matmul(b!).add(a!.sum(1, true)).mul(b!.sum(0, true)).add(a!.matmul(b!.exp())), shapes, TOL), 25);
+  });
+});
+
+describe('gradcheck property: the primitives the rules are written in', () => {
+  it('matmulT, every combination of transposed operands', () => {
+    const cases = fc
+      .tuple(fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 4 }), fc.boolean(), fc.boolean())
+      .chain(([m, k, n, ta, tb]) => fc.tuple(tensorArb(ta ? [k, m] : [m, k]), tensorArb(tb ? [n, k] : [k, n]), fc.constant(ta), fc.constant(tb)));
+    fc.assert(
+      fc.property(cases, ([a, b, ta, tb]) => {
+        expect((x: Tensor, y: Tensor) => matmulT(x, y, ta, tb)).toPassGradcheck([a, b], TOL);
+      }),
+      propertyConfig(),
+    );
+  });
+
+  it('transpose with a random permutation, any rank', () => {
+    const cases = shapeArb({ maxRank: 4 }).chain((s) => fc.tuple(tensorArb(s), fc.shuffledSubarray(range(s.length), { minLength: s.length, maxLength: s.length })));
+    fc.assert(
+      fc.property(cases, ([x, perm]) => {
+        expect((t: Tensor) => transpose(t, perm)).toPassGradcheck([x], TOL);
+      }),
+      propertyConfig(),
+    );
+  });
+
+  it('sumTo, from a broadcast shape to an operand shape', () => {
+    const cases = broadcastPairArb().chain(([a, b]) => fc.tuple(tensorArb(broadcastShapes(a, b, 'test')), fc.constant(b)));
+    fc.assert(
+      fc.property(cases, ([x, to]) => {
+        expect((t: Tensor) => sumTo(t, to)).toPassGradcheck([x], TOL);
+      }),
+      propertyConfig(),
+    );
+  });
+
+  it('where, with a random mask broadcast against both branches', () => {
+    const cases = broadcastPairArb().chain(([a, b]) =>
+      fc.tuple(
+        tensorArb(a),
+        tensorArb(b),
+        fc.array(fc.boolean(), { minLength: sizeOf(b), maxLength: sizeOf(b) }).map((bits) => fromData(Float64Array.from(bits, Number), b)),
+      ),
+    );
+    fc.assert(
+      fc.property(cases, ([x, y, mask]) => {
+        expect((p: Tensor, q: Tensor) => where(mask, p, q)).toPassGradcheck([x, y], TOL);
+      }),
+      propertyConfig(),
+    );
   });
 });

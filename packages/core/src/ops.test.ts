@@ -16,6 +16,12 @@ import {
   log,
   logSoftmax,
   matmul,
+  matmulT,
+  greater,
+  equal,
+  sign,
+  sumTo,
+  where,
   max,
   mean,
   mul,
@@ -501,5 +507,38 @@ describe('softplus', () => {
     const s = (v: number): number => 1 / (1 + Math.exp(-v));
     expect(gradOf((x) => x.softplus(), [-2, 0, 3])).toBeAllclose([s(-2), 0.5, s(3)], { rtol: 1e-14 });
     expect(gradOf((x) => x.softplus(), [-1000, 1000])).toEqual([0, 1]);
+  });
+});
+
+describe('matmulT, sumTo, where, sign and comparisons: bad input', () => {
+  it('throws when matmulT’s inner dimensions differ, marking the transposed operand', () => {
+    expect(() => matmulT(ones([2, 3]), ones([2, 4]), false, true)).toThrow(/^matmul: inner dimensions differ: \[2,3\] @ \[2,4\]ᵀ$/);
+    expect(() => matmulT(ones([2, 3]), ones([3]), true, false)).toThrow(ShapeError);
+  });
+
+  it('throws when sumTo’s target does not broadcast to the input', () => {
+    expect(() => sumTo(ones([2, 3]), [3, 1])).toThrow(/^sumTo: shape \[3,1\] does not broadcast to \[2,3\]$/);
+    expect(() => sumTo(ones([2, 3]), [2, 3, 1])).toThrow(ShapeError);
+    expect(() => sumTo(ones([2, 3]), [-1])).toThrow(/^sumTo: shape \[-1\] has an invalid dimension -1$/);
+  });
+
+  it('throws when where’s three shapes cannot be broadcast, or an argument is not a tensor', () => {
+    expect(() => where(ones([2, 1]), ones([3]), ones([4]))).toThrow(/^where: shapes \[2,3\] and \[4\] cannot be broadcast$/);
+    expect(() => where('x' as unknown as Tensor, 1, 2)).toThrow(/^where: argument 'condition' must be a Tensor or a number, got string$/);
+  });
+
+  it('throws when a comparison gets shapes that do not broadcast', () => {
+    expect(() => greater(ones([2]), ones([3]))).toThrow(/^greater: shapes \[2\] and \[3\] cannot be broadcast$/);
+    expect(() => equal(ones([2]), null as unknown as Tensor)).toThrow(/^equal: argument 'b' must be a Tensor or a number, got null$/);
+  });
+
+  it('comparisons and sign start no gradient path; where sends none to its condition', () => {
+    const x = tensor([1, -2], { requiresGrad: true });
+    expect(greater(x, 0).requiresGrad).toBe(false);
+    expect(sign(x).requiresGrad).toBe(false);
+    const c = tensor([1, 0], { requiresGrad: true });
+    where(c, x, 0).sum().backward();
+    expect(c.grad).toBeNull();
+    expect(x.grad).toBeAllclose([1, 0]);
   });
 });

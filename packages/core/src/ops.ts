@@ -391,7 +391,8 @@ export function max(x: Tensor, axis?: number | readonly number[], keepDims = fal
 export function sumTo(x: Tensor, shape: Shape): Tensor {
   const t = toTensor(x, 'sumTo', 'x');
   validateShape(shape, 'sumTo');
-  if (!shapesEqual(broadcastShapes(t.shape, shape, 'sumTo'), t.shape)) {
+  const lead = t.rank - shape.length;
+  if (lead < 0 || shape.some((d, i) => d !== 1 && d !== t.shape[lead + i])) {
     throw new ShapeError('sumTo', `shape ${formatShape(shape)} does not broadcast to ${formatShape(t.shape)}`, [t.shape, shape]);
   }
   return apply('sumTo', [t], [...shape], { shape: [...shape] });

@@ -357,6 +357,62 @@ export class Tensor {
     return ops.transpose(this, perm);
   }
   /**
+   * Matrix product with either operand read transposed (no copy).
+   * @param other - the right matrix
+   * @param transA - read `this` transposed
+   * @param transB - read `other` transposed
+   */
+  matmulT(other: Tensor, transA: boolean, transB: boolean): Tensor {
+    return ops.matmulT(this, other, transA, transB);
+  }
+  /** Elementwise sign (−1, 0, 1); no gradient. */
+  sign(): Tensor {
+    return ops.sign(this);
+  }
+  /**
+   * Elementwise `this > other` as 1/0, with broadcasting; no gradient.
+   * @param other - right operand
+   */
+  greater(other: TensorLike): Tensor {
+    return ops.greater(this, other);
+  }
+  /**
+   * Elementwise `this >= other` as 1/0, with broadcasting; no gradient.
+   * @param other - right operand
+   */
+  greaterEqual(other: TensorLike): Tensor {
+    return ops.greaterEqual(this, other);
+  }
+  /**
+   * Elementwise `this < other` as 1/0, with broadcasting; no gradient.
+   * @param other - right operand
+   */
+  less(other: TensorLike): Tensor {
+    return ops.less(this, other);
+  }
+  /**
+   * Elementwise `this <= other` as 1/0, with broadcasting; no gradient.
+   * @param other - right operand
+   */
+  lessEqual(other: TensorLike): Tensor {
+    return ops.lessEqual(this, other);
+  }
+  /**
+   * Elementwise `this === other` as 1/0, with broadcasting; no gradient.
+   * @param other - right operand
+   */
+  equal(other: TensorLike): Tensor {
+    return ops.equal(this, other);
+  }
+  /**
+   * Sums down to `shape`, a shape that broadcasts to this one (the reduce of every
+   * broadcasting op's gradient).
+   * @param shape - the target shape
+   */
+  sumTo(shape: Shape): Tensor {
+    return ops.sumTo(this, shape);
+  }
+  /**
    * Same values, new shape (one dimension may be -1, inferred).
    * @param shape - new dimensions, with the same element count (one may be -1)
    */
