@@ -6,7 +6,7 @@
  *
  * Run: pnpm example custom-layer
  */
-import { type Tensor, assertGradcheck, createRng, customOp, fromData, gradcheck, randn } from '@nabla/core';
+import { type Tensor, assertGradcheck, createRng, customOp, fromData, gradcheck, gradgradcheck, randn } from '@nabla/core';
 import { Adam, Dense, Module, Sequential, crossEntropy, initLayer, sigmoid, type LayerInit } from '@nabla/nn';
 
 // 1. The op. forward and backward are plain loops over the values: what a fused kernel would
@@ -33,6 +33,20 @@ const wrong = customOp({
   backward: (g, { inputs: [x] }) => [fromData(x!.data.map((v, i) => g.data[i]! / (1 + Math.abs(v))), x!.shape)],
 });
 console.log('gradcheck a wrong rule:', formatReport(gradcheck((x) => wrong(x), [x0])));
+
+// Second order: this backward reads .data, so its gradient has no graph; asked for a second
+// derivative, nabla says so (naming the op) instead of returning 0. Written in ops, it works.
+try {
+  gradgradcheck((x) => softsign(x), [x0]);
+} catch (e) {
+  console.log('gradgradcheck softsign (backward on .data):', (e as Error).message.split(':').slice(0, 2).join(':'));
+}
+const softsignInOps = customOp({
+  name: 'softsign',
+  forward: (x) => x.div(x.abs().add(1)),
+  backward: (g, { inputs: [x] }) => [g.div(x!.abs().add(1).square())],
+});
+console.log('gradgradcheck softsign (backward in ops):', formatReport(gradgradcheck((x) => softsignInOps(x), [x0])));
 
 // 3. The layer: a = softsign(w·x + b). Module finds `weight` and `bias` as parameters because
 //    they are tensors with requiresGrad assigned to the instance.

@@ -65,6 +65,8 @@ describe.concurrent('examples', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/^gradcheck softsign: ok=true /m);
     expect(r.stdout).toMatch(/^gradcheck a wrong rule: ok=false /m);
+    expect(r.stdout).toMatch(/^gradgradcheck softsign \(backward on \.data\): softsign: cannot differentiate this custom op twice$/m);
+    expect(r.stdout).toMatch(/^gradgradcheck softsign \(backward in ops\): ok=true /m);
     expect(r.stdout).toMatch(/^gradcheck SoftsignDense: ok=true /m);
     const costs = numbers(r.stdout, /cost (\d+\.\d+)/);
     expect(costs.at(-1)!).toBeLessThan(costs[0]! / 4);
@@ -93,9 +95,30 @@ describe.concurrent('examples', () => {
     const dot = readFileSync(join(out, 'dense-graph.dot'), 'utf8');
     expect(dot).toMatch(/^digraph /);
     for (const op of ['matmul', 'add', 'sigmoid', 'pow', 'sum']) expect(dot).toContain(`label="${op}`);
+    // The backward pass as a graph: δ, then BP4, BP3 and BP2 as the rules' ops.
+    const backwardDot = readFileSync(join(out, 'dense-backward-graph.dot'), 'utf8');
+    for (const label of ['∂C/∂z', '∂C/∂w', '∂C/∂b', '∂C/∂X', '(rule of sigmoid)', '(rule of matmul)', 'sumTo', '\\"transA\\":true', '\\"transB\\":true']) {
+      expect(backwardDot).toContain(label);
+    }
+    // The committed pictures are what the example writes.
+    for (const name of ['dense-graph.dot', 'dense-backward-graph.dot']) {
+      expect(readFileSync(join(out, name), 'utf8')).toBe(readFileSync(join(root, 'docs', 'images', name), 'utf8'));
+    }
     const hasDot = spawnSync('dot', ['-V']).error === undefined;
     if (hasDot) expect(readFileSync(join(out, 'dense-graph.svg'), 'utf8')).toContain('<svg');
     else expect(r.stdout).toContain('`dot` is not on the PATH');
+  });
+
+  it('higher-order prints a second derivative, an hvp that finite differences confirm, and a Newton step that beats a gradient step', async () => {
+    const r = await run('higher-order.ts');
+    expect(r.code, r.stderr).toBe(0);
+    const [byGrad, byFormula] = numbers(r.stdout, /= (-?\d+\.\d+)$/m);
+    expect(Math.abs(byGrad! - byFormula!)).toBeLessThan(1e-11);
+    expect(numbers(r.stdout, /agree to a relative (\S+)$/m)[0]!).toBeLessThan(1e-6);
+    expect(numbers(r.stdout, /\(one hvp each\): (\S+)$/m)[0]!).toBeLessThan(1e-10);
+    const [newton] = numbers(r.stdout, /Newton step θ − p:\s+cost (\d+\.\d+)/m);
+    const [gradient] = numbers(r.stdout, /gradient step θ − 1·∇C:\s+cost (\d+\.\d+)/m);
+    expect(newton!).toBeLessThan(gradient!);
   });
 
   it('graph says so when Graphviz is missing', async () => {

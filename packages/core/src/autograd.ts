@@ -150,6 +150,8 @@ function opaqueCustomGrads(t: Tensor, g: Tensor, needs: readonly boolean[]): (Te
 interface Walk {
   createGraph: boolean;
   detect: boolean;
+  /** With `createGraph`, a gradient node of a named tensor x is named ∂root/∂x (for `toDot`). */
+  rootName?: string;
   /** Only these tensors' gradients are wanted: paths that lead elsewhere are skipped. */
   wanted?: ReadonlySet<Tensor>;
 }
@@ -174,6 +176,7 @@ function walk(root: Tensor, seed: Tensor, w: Walk, visit: (t: Tensor, g: Tensor)
       const g = grads.get(t);
       if (g === undefined) continue;
       grads.delete(t); // frees intermediate gradients as soon as they are used
+      if (w.rootName !== undefined && t.name !== undefined && g.name === undefined && g.node !== null) g.name = `∂${w.rootName}/∂${t.name}`;
       visit(t, g);
       const node = t.node;
       if (node === null) continue;
@@ -253,7 +256,7 @@ export function backward(root: Tensor, seed?: Tensor, options?: BackwardOptions)
   const detect = options?.detectAnomaly ?? anomalyByDefault;
   // Without a graph, `.grad` must own its storage: a leaf's gradient may be the seed itself.
   const s = seed === undefined ? onesLike(root) : createGraph ? seed : seed.clone();
-  walk(root, s, { createGraph, detect }, (t, g) => {
+  walk(root, s, { createGraph, detect, ...(createGraph ? { rootName: root.name ?? 'L' } : {}) }, (t, g) => {
     if (t.node !== null && !t.retainsGrad) return;
     t.grad = t.grad === null ? g : withGradMode(createGraph, () => add(t.grad!, g));
   });

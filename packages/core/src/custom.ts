@@ -31,6 +31,13 @@ export interface CustomOpSpec {
  * Defines a differentiable op with its own backward rule. The result composes with every
  * other op, and `backward()` checks the shapes its rule returns.
  *
+ * Second order: a backward written with tensor ops on `outputGrad` and the context's tensors
+ * differentiates again (`createGraph`, `grad` of `grad`, `hvp`, `gradgradcheck`). One that reads
+ * their values (`.data`, `item()`, `toArray()`), or returns a gradient not computed from
+ * `outputGrad`, is fine for first-order `backward()`, but raises a `GradError` naming the op
+ * when asked for a second derivative, rather than giving a silent 0 (values read out of the
+ * graph are constants to it). Values captured in `forward` are constants to `backward` too.
+ *
  * @example
  * ```ts
  * // softplus(x) = log(1 + e^x), whose derivative is σ(x)
@@ -39,7 +46,8 @@ export interface CustomOpSpec {
  *   forward: (x) => x.exp().add(1).log(),
  *   backward: (g, { inputs: [x] }) => [g.mul(x!.sigmoid())],
  * });
- * assertGradcheck((x) => softplus(x).sum(), [randn([4], { seed: 1 })]);
+ * assertGradcheck((x) => softplus(x), [randn([4], { seed: 1 })]);
+ * assertGradgradcheck((x) => softplus(x), [randn([4], { seed: 1 })]); // the rule is in ops: it differentiates again
  * ```
  * @param spec - `name`, `forward`, `backward`
  * @returns a function applying the op to tensors (or numbers)

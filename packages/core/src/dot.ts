@@ -38,14 +38,15 @@ function formatAttrs(attrs: Readonly<Record<string, unknown>> | null): string {
  * const loss = w.matmul(ones([2, 1])).sigmoid().sum();
  * writeFileSync('graph.dot', toDot(loss));
  * ```
- * @param t - the output tensor whose history to draw
+ * @param t - the output tensor whose history to draw, or several (e.g. every parameter's gradient)
  * @param options - `rankdir`, `showValues`
  */
-export function toDot(t: Tensor, options: DotOptions = {}): string {
+export function toDot(t: Tensor | readonly Tensor[], options: DotOptions = {}): string {
   const { rankdir = 'LR', showValues = 0 } = options;
   const ids = new Map<Tensor, string>();
   const lines: string[] = [`digraph nabla {`, `  rankdir=${rankdir};`, `  node [fontname="Helvetica"];`];
-  const stack: Tensor[] = [t];
+  const roots: readonly Tensor[] = Array.isArray(t) ? t : [t as Tensor];
+  const stack: Tensor[] = [...roots].reverse();
   const id = (x: Tensor): string => {
     let s = ids.get(x);
     if (s === undefined) {
@@ -54,8 +55,8 @@ export function toDot(t: Tensor, options: DotOptions = {}): string {
     }
     return s;
   };
-  id(t);
-  const seen = new Set<Tensor>([t]);
+  roots.forEach(id);
+  const seen = new Set<Tensor>(roots);
   while (stack.length > 0) {
     const x = stack.pop()!;
     const xid = id(x);

@@ -60,9 +60,14 @@ function multiIndex(flat: number, shape: readonly number[]): number[] {
  * random `r` (a vector–Jacobian product with a random cotangent), which checks every backward
  * rule on the path at the cost of one backward pass.
  *
+ * NOTE: check `op(x)` itself, not `op(x).sum()`: the sum makes the cotangent all ones, and a
+ * rule that ignores its incoming gradient then passes. `f` is evaluated twice at the same point
+ * first; if the results differ (a fresh random mask per call), a `GradError` says that `f` is
+ * not deterministic rather than reporting differences of noise.
+ *
  * @example
  * ```ts
- * const report = gradcheck((x) => x.sigmoid().sum(), [randn([3, 4], { seed: 1 })]);
+ * const report = gradcheck((x) => x.sigmoid(), [randn([3, 4], { seed: 1 })]);
  * report.ok; // true
  * ```
  * @param f - a function of the inputs returning a tensor
@@ -253,7 +258,7 @@ export function describeWorst(report: GradcheckReport): string {
  *
  * @example
  * ```ts
- * assertGradcheck((w, x) => w.matmul(x).tanh().sum(), [randn([3, 2], { seed: 1 }), randn([2, 4], { seed: 2 })]);
+ * assertGradcheck((w, x) => w.matmul(x).tanh(), [randn([3, 2], { seed: 1 }), randn([2, 4], { seed: 2 })]);
  * ```
  * @param f - a function of the inputs returning a tensor
  * @param inputs - the point at which to check
