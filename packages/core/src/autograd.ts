@@ -354,6 +354,17 @@ export function valueAndGrad<Args extends Tensor[]>(f: (...args: Args) => Tensor
   };
 }
 
+/** What {@link vjp} returns. */
+export interface VjpResult {
+  /** `f`'s value at the inputs. */
+  value: Tensor;
+  /**
+   * The pullback: from a cotangent shaped like the value, one gradient per input.
+   * @param cotangent - ∂L/∂value
+   */
+  vjp: (cotangent: Tensor) => Tensor[];
+}
+
 /**
  * The vector–Jacobian product of `f` at `inputs` (JAX's `vjp`): `f`'s value, and a function
  * from a cotangent (shaped like the value) to one gradient per input.
@@ -365,7 +376,7 @@ export function valueAndGrad<Args extends Tensor[]>(f: (...args: Args) => Tensor
  * @param f - a function of tensors
  * @param inputs - the point
  */
-export function vjp(f: (...args: Tensor[]) => Tensor, inputs: readonly Tensor[]): { value: Tensor; vjp: (cotangent: Tensor) => Tensor[] } {
+export function vjp(f: (...args: Tensor[]) => Tensor, inputs: readonly Tensor[]): VjpResult {
   const { leaves, nested } = primals('vjp', inputs);
   const value = evaluate('vjp', f, leaves, false);
   return {

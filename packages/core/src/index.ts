@@ -76,6 +76,7 @@ export {
   type BackwardOptions,
   type ValueAndGrad,
   type JvpResult,
+  type VjpResult,
 } from './autograd.ts';
 export {
   gradcheck,
