@@ -67,6 +67,20 @@ describe('known derivatives, to 1e-10', () => {
     }
   });
 
+  it("third derivatives through the fused rules: σ''' = σ(1 − σ)(1 − 6σ + 6σ²), tanh''' = −2(1 − t²)(1 − 3t²)", () => {
+    for (const v of [-1.3, 0.4, 2.2]) {
+      const s = sigma(v);
+      const t = Math.tanh(v);
+      expect(d(d(d((x) => x.sigmoid())))(tensor(v))).toBeAllclose([s * (1 - s) * (1 - 6 * s + 6 * s * s)], EXACT);
+      expect(d(d(d((x) => x.tanh())))(tensor(v))).toBeAllclose([-2 * (1 - t * t) * (1 - 3 * t * t)], EXACT);
+    }
+  });
+
+  it("relu'' is 0 away from the kink (its rule's mask has no derivative)", () => {
+    expect(d(d((x) => x.relu().mul(x)))(tensor(1.5))).toBeAllclose([2], EXACT);
+    expect(d(d((x) => x.relu().mul(x)))(tensor(-1.5))).toBeAllclose([0], EXACT);
+  });
+
   it("exp'' = exp, log'' = −1/x², softplus'' = σ(1 − σ), (1/x)'' = 2/x³", () => {
     const v = 0.8;
     expect(d(d((x) => x.exp()))(tensor(v))).toBeAllclose([Math.exp(v)], EXACT);
@@ -367,6 +381,21 @@ describe('the backward pass as a graph', () => {
 });
 
 describe('trace records the backward pass as ops', () => {
+  it('folds what depends only on its own constants, and replays the rest', () => {
+    const w = randn([3, 4], { seed: 1, requiresGrad: true });
+    const X = randn([4, 5], { seed: 2 });
+    // (1/2m)·Σ (σ(wX))²: the seed through the rules of mul, sum and pow's factor 2 is constant.
+    const tape = trace(() => w.matmul(X).sigmoid().square().sum().mul(0.1));
+    expect(tape.size).toBe(5); // matmul, sigmoid, pow, sum, and the · 0.1 of a replayed sum
+    expect(tape.backwardSize).toBe(3); // g·2·σ, sigmoidGrad, matmul for w
+    tape.forward();
+    tape.backward();
+    const replayed = w.grad!.clone();
+    w.zeroGrad();
+    w.matmul(X).sigmoid().square().sum().mul(0.1).backward();
+    expect(replayed).toBeAllclose(w.grad!, EXACT);
+  });
+
   it('its replay equals eager backward, for a network with a custom op', () => {
     const scale = customOp({ name: 'scale', forward: (x) => x.mul(3), backward: (g) => [g.mul(3)] });
     const w = randn([3, 4], { seed: 1, requiresGrad: true });

@@ -35,7 +35,8 @@ import {
   transpose,
   where,
 } from './index.ts';
-import { broadcastPairArb, gradgradcheckProperty, propertyConfig, shapeArb, tensorArb } from './testing/index.ts';
+import { reluGrad, sigmoidGrad, tanhGrad } from './ops.ts';
+import { broadcastPairArb, gradcheckProperty, gradgradcheckProperty, propertyConfig, shapeArb, tensorArb } from './testing/index.ts';
 
 const TOL = { rtol: 1e-5, atol: 1e-6 };
 
@@ -198,6 +199,21 @@ describe('gradgradcheck property: reductions and composed ops', () => {
       propertyConfig({ numRuns: 15 }),
     );
   });
+});
+
+describe('the fused rule kernels (sigmoidGrad, tanhGrad, reluGrad): gradcheck and gradgradcheck', () => {
+  const same = shapeArb(small).map((s): readonly Shape[] => [s, s]);
+  const cases: [string, (y: Tensor, g: Tensor) => Tensor, { min?: number; max?: number; avoid?: number[]; margin?: number }][] = [
+    ['sigmoidGrad', sigmoidGrad, { min: 0.05, max: 0.95 }],
+    ['tanhGrad', tanhGrad, { min: -0.95, max: 0.95 }],
+    ['reluGrad (x away from 0)', reluGrad, { avoid: [0], margin: 0.1 }],
+  ];
+  for (const [name, f, options] of cases) {
+    it(name, () => {
+      check(gradcheckProperty((y, g) => f(y!, g!), same, { ...TOL, ...options }));
+      check(gradgradcheckProperty((y, g) => f(y!, g!), same, { ...TOL, ...options }));
+    });
+  }
 });
 
 describe('gradgradcheck property: custom ops written in tensor ops', () => {

@@ -495,3 +495,35 @@ export function lessEqual(a: TensorLike, b: TensorLike): Tensor {
 export function equal(a: TensorLike, b: TensorLike): Tensor {
   return binary('equal', a, b);
 }
+
+function gradOf(name: 'sigmoidGrad' | 'tanhGrad' | 'reluGrad', x: Tensor, g: Tensor): Tensor {
+  if (!shapesEqual(x.shape, g.shape)) throw new ShapeError(name, `shapes differ: ${formatShape(x.shape)} and ${formatShape(g.shape)}`, [x.shape, g.shape]);
+  return apply(name, [x, g], x.shape, null);
+}
+
+/**
+ * σ's rule as one kernel: g·y·(1 − y) for y = σ(x). Internal to the rule table.
+ * @param y - sigmoid's output
+ * @param g - the incoming gradient, shaped like `y`
+ */
+export function sigmoidGrad(y: Tensor, g: Tensor): Tensor {
+  return gradOf('sigmoidGrad', y, g);
+}
+
+/**
+ * tanh's rule as one kernel: g·(1 − y²) for y = tanh(x). Internal to the rule table.
+ * @param y - tanh's output
+ * @param g - the incoming gradient, shaped like `y`
+ */
+export function tanhGrad(y: Tensor, g: Tensor): Tensor {
+  return gradOf('tanhGrad', y, g);
+}
+
+/**
+ * relu's rule as one kernel: g where x > 0, else 0. Internal to the rule table.
+ * @param x - relu's input
+ * @param g - the incoming gradient, shaped like `x`
+ */
+export function reluGrad(x: Tensor, g: Tensor): Tensor {
+  return gradOf('reluGrad', x, g);
+}

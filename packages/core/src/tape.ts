@@ -31,9 +31,9 @@ export interface Tape {
    * whose buffers stay the same across calls. Call `forward()` first.
    */
   backward(): void;
-  /** Number of recorded forward ops. */
+  /** Number of forward ops replayed (ops on constants only are computed once, when traced). */
   readonly size: number;
-  /** Number of recorded backward ops (the rules' ops, replayed by `backward()`). */
+  /** Number of backward ops replayed (the rules' ops). */
   readonly backwardSize: number;
 }
 
@@ -59,7 +59,8 @@ export interface Tape {
  */
 export function trace(fn: () => Tensor, options: TraceOptions = {}): Tape {
   const allocate = options.allocate ?? ((n: number) => new Float64Array(n));
-  const tracer: Tracer = { allocate };
+  const constants = new Set<Tensor>();
+  const tracer: Tracer = { allocate, constants };
   const output = withTracer(tracer, fn);
   if (!(output instanceof Tensor)) throw new GradError('trace', `the function must return a Tensor, got ${typeof output}`);
   if (output.size !== 1) throw new GradError('trace', `the function must return a one-element tensor, got shape ${formatShape(output.shape)}`);
@@ -80,8 +81,15 @@ export function trace(fn: () => Tensor, options: TraceOptions = {}): Tape {
   const forwardOrder = topologicalOrder(output, () => true).filter((t) => t.node !== null);
   const inForward = new Set(forwardOrder);
   const backwardOrder = topologicalOrder([...gradOf.values()], () => true).filter((t) => t.node !== null && !inForward.has(t));
+  // Constant folding: an op whose inputs are all constants of the tape (numbers turned into
+  // tensors, the seed) gives the same value every replay, computed once here. For a loss
+  // scaled by 1/2m that is the seed's path through the rules of mul and sum.
+  const constant = new Set<Tensor>([...constants].filter((t) => !t.requiresGrad));
+  for (const t of [...forwardOrder, ...backwardOrder]) {
+    if (t.node!.primitive !== undefined && t.node!.inputs.every((x) => constant.has(x))) constant.add(t);
+  }
   const program = (order: readonly Tensor[]): (() => void)[] =>
-    order.map((t) => {
+    order.filter((t) => !constant.has(t)).map((t) => {
       const node = t.node!;
       const primitive = node.primitive;
       if (primitive === undefined) return () => t.data.set(node.recompute!().data);
@@ -94,8 +102,8 @@ export function trace(fn: () => Tensor, options: TraceOptions = {}): Tape {
 
   return {
     output,
-    size: forwardOrder.length,
-    backwardSize: backwardOrder.length,
+    size: forwardSteps.length,
+    backwardSize: backwardSteps.length,
     forward(): number {
       noGrad(() => {
         for (let k = 0; k < forwardSteps.length; k++) forwardSteps[k]!();

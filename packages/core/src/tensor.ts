@@ -203,6 +203,10 @@ export class Tensor {
     this.requiresGrad = requiresGrad;
     this.node = node;
     this.name = undefined;
+    // A leaf made while a tape is traced (a number turned into a tensor, the seed) is a
+    // constant of the tape: the caller cannot refill it, so what depends only on such leaves
+    // is computed once.
+    if (node === null && tracer !== null) tracer.constants?.add(this);
   }
 
   /** Number of dimensions (0 for a scalar). */
@@ -668,6 +672,8 @@ export interface Tracer {
    * @param n - number of elements
    */
   allocate(n: number): Float64Array;
+  /** Collects the leaves created while tracing (constants of the tape). */
+  readonly constants?: Set<Tensor>;
 }
 
 let tracer: Tracer | null = null;
