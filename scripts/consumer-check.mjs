@@ -5,7 +5,8 @@
 //   1. a plain .mjs trains a tiny network with backward(), saves and loads it, and runs a product
 //      on the helper thread (the worker file from dist);
 //   2. a .cjs requires @nabla/core (require of ES modules, Node ≥ 20.19);
-//   3. tsc --noEmit on a .ts consumer under `nodenext` and under `bundler`, with no extra flags;
+//   3. tsc --noEmit on a .ts consumer under `nodenext`, `node16` and `bundler`, with no extra
+//      flags, and on a browser-only one (`bundler`, DOM, no @types/node);
 //   4. Vite builds a page that imports core, nn and mnist (their browser entries) with no warning,
 //      and Debian's chromium runs it;
 //   5. npx nabla-mnist train --epochs 1 --limit 1000.
@@ -162,7 +163,7 @@ console.log('ok');
 );
 step('node require.cjs (CommonJS require of @nabla/core and @nabla/nn)', process.execPath, ['require.cjs'], { cwd: app });
 
-// 5. TypeScript consumers: tsc --noEmit under nodenext and bundler, no extra flags.
+// 5. TypeScript consumers: tsc --noEmit, strict, no skipLibCheck, no other flags.
 writeFileSync(
   join(app, 'consumer.ts'),
   `import { type Tensor, createKernels, grad, tensor } from '@nabla/core';
@@ -182,16 +183,34 @@ const parsed: (bytes: Uint8Array) => IdxArray = (bytes) => readIdx(bytes, 'x');
 export const used = [dx?.shape, layer, optimizer, options, parsed, crossEntropy, preprocessDigit, saveModel, loadModel, train, withHelperThread, createKernels];
 `,
 );
+// The same program under each resolution a TypeScript user may have; and a browser-only program
+// (bundler, DOM, no @types/node) importing the browser entries, which must not need Node's types.
+writeFileSync(
+  join(app, 'browser.ts'),
+  `import { type Tensor, createKernels, tensor } from '@nabla/core';
+import { Network, SGD } from '@nabla/nn';
+import { preprocessDigit } from '@nabla/mnist';
+
+const t: Tensor = tensor([1, 2, 3]);
+const net = new Network([2, 3, 1], { seed: 1 });
+export const used = [t, new SGD(net.parameters(), { eta: 1 }), createKernels('float32', { bytes: 1 << 16 }), preprocessDigit];
+`,
+);
+writeFileSync(join(app, 'consumer.mts'), readFileSync(join(app, 'consumer.ts')));
 const tsconfigs = {
-  nodenext: { module: 'nodenext', moduleResolution: 'nodenext' },
-  bundler: { module: 'preserve', moduleResolution: 'bundler' },
+  nodenext: { compilerOptions: { module: 'nodenext', moduleResolution: 'nodenext', types: ['node'] }, files: ['consumer.ts'] },
+  // NOTE: node16 has no require of ES modules: there the consumer must be an ES module itself
+  // (.mts, or "type": "module"); nodenext (TypeScript ≥ 5.8) takes a CommonJS consumer too.
+  node16: { compilerOptions: { module: 'node16', moduleResolution: 'node16', types: ['node'] }, files: ['consumer.mts'] },
+  bundler: { compilerOptions: { module: 'preserve', moduleResolution: 'bundler', types: ['node'] }, files: ['consumer.ts'] },
+  'bundler-browser': { compilerOptions: { module: 'preserve', moduleResolution: 'bundler', lib: ['es2022', 'dom'], types: [] }, files: ['browser.ts'] },
 };
-for (const [name, options] of Object.entries(tsconfigs)) {
+for (const [name, config] of Object.entries(tsconfigs)) {
   writeFileSync(
     join(app, `tsconfig.${name}.json`),
-    JSON.stringify({ compilerOptions: { target: 'es2022', strict: true, noEmit: true, types: ['node'], ...options }, files: ['consumer.ts'] }, null, 2),
+    JSON.stringify({ ...config, compilerOptions: { target: 'es2022', strict: true, noEmit: true, ...config.compilerOptions } }, null, 2),
   );
-  step(`tsc --noEmit under ${name}`, process.execPath, [join(app, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', `tsconfig.${name}.json`], { cwd: app });
+  step(`tsc --noEmit under ${name} (${config.files[0]})`, process.execPath, [join(app, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', `tsconfig.${name}.json`], { cwd: app });
 }
 
 // 6. A page bundled by Vite from the browser entries, run in Debian's chromium.
