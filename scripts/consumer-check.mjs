@@ -10,6 +10,9 @@
 //   4. Vite builds a page that imports core, nn and mnist (their browser entries) with no warning,
 //      and Debian's chromium runs it;
 //   5. npx nabla-mnist train --epochs 1 --limit 1000.
+// Before packing, it checks that each package's entry points agree across exports,
+// tsconfig.build.json and typedoc.json; after installing, that every file exports and bin name
+// is in the tarball.
 // Any failure exits 1 with the consumer's own output. Plain JavaScript so it needs no build.
 //
 // Usage: node scripts/consumer-check.mjs [--keep]   (--keep leaves the temporary project behind)
@@ -52,6 +55,33 @@ function step(title, command, args, options = {}) {
   return r;
 }
 
+// 0. Entry points agree: each subpath of `exports` maps `@nabla/source` to src/X.ts and its other
+// conditions to dist/X.js and dist/X.d.ts, its source is an entry of tsconfig.build.json (so the
+// build emits it) and of typedoc.json (so it is documented). A new entry point needs all three.
+const typedocEntries = JSON.parse(readFileSync(join(root, 'typedoc.json'), 'utf8').replace(/^\s*\/\/.*$/gm, '')).entryPoints;
+for (const name of PACKAGES) {
+  const dir = join(root, 'packages', name);
+  const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
+  const build = JSON.parse(readFileSync(join(dir, 'tsconfig.build.json'), 'utf8').replace(/^\s*\/\/.*$/gm, ''));
+  const problems = [];
+  for (const [subpath, target] of Object.entries(pkg.exports)) {
+    if (subpath === './package.json') continue;
+    const source = target['@nabla/source'];
+    const stem = source?.replace(/^\.\/src\//, '').replace(/\.ts$/, '');
+    if (source === undefined || !existsSync(join(dir, source))) {
+      problems.push(`${subpath}: no @nabla/source file`);
+      continue;
+    }
+    if (target.types !== `./dist/${stem}.d.ts`) problems.push(`${subpath}: types should be ./dist/${stem}.d.ts`);
+    if ((target.default ?? target.node) !== `./dist/${stem}.js`) problems.push(`${subpath}: default/node should be ./dist/${stem}.js`);
+    if (!build.files.includes(source.slice(2))) problems.push(`${subpath}: ${source} is not in tsconfig.build.json's files`);
+    if (!typedocEntries.includes(`packages/${name}/${source.slice(2)}`)) problems.push(`${subpath}: ${source} is not in typedoc.json's entryPoints`);
+  }
+  console.log(`${problems.length === 0 ? 'ok  ' : 'FAIL'} @nabla/${name}: entry points agree (exports, tsconfig.build.json, typedoc.json)`);
+  for (const p of problems) console.log(`  | ${p}`);
+  failures += problems.length > 0 ? 1 : 0;
+}
+
 const work = mkdtempSync(join(tmpdir(), 'nabla-consumer-'));
 const tarballs = join(work, 'tarballs');
 const app = join(work, 'app');
@@ -90,6 +120,18 @@ for (const name of PACKAGES) {
   const entry = lock.packages[`node_modules/@nabla/${name}`];
   if (!entry?.resolved?.startsWith('file:')) {
     console.log(`FAIL @nabla/${name} was not installed from its tarball: ${JSON.stringify(entry)}`);
+    failures++;
+  }
+}
+
+// Every file the installed packages' exports and bin name is in the tarball.
+for (const name of PACKAGES) {
+  const dir = join(app, 'node_modules', '@nabla', name);
+  const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
+  const named = [...Object.values(pkg.exports).flatMap((t) => (typeof t === 'string' ? [t] : Object.entries(t).filter(([c]) => c !== '@nabla/source').map(([, f]) => f))), ...Object.values(pkg.bin ?? {})];
+  const missing = named.filter((f) => !existsSync(join(dir, f)));
+  if (missing.length > 0) {
+    console.log(`FAIL @nabla/${name}: the tarball lacks ${missing.join(', ')}`);
     failures++;
   }
 }
