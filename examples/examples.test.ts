@@ -17,12 +17,12 @@ interface Run {
   stderr: string;
 }
 
-/** `node --import tsx examples/<file> ...args` from the repository root. */
+/** `node --conditions=@nabla/source --import tsx examples/<file> ...args` from the repository root. */
 function run(file: string, args: string[] = [], env: NodeJS.ProcessEnv = {}): Promise<Run> {
   return new Promise((resolve) => {
     execFile(
       process.execPath,
-      ['--import', 'tsx', join('examples', file), ...args],
+      ['--conditions=@nabla/source', '--import', 'tsx', join('examples', file), ...args],
       { cwd: root, env: { ...process.env, ...env }, maxBuffer: 16 << 20, timeout: 120_000 },
       (error, stdout, stderr) => resolve({ code: error ? (typeof error.code === 'number' ? error.code : null) : 0, stdout, stderr }),
     );

@@ -4,7 +4,7 @@
 //
 // Run: pnpm example mnist [epochs=1] [training images=10000] [autodiff|backprop]
 //      (Nielsen's full run: pnpm example mnist 30 50000)
-import { type EngineName, train } from '@nabla/mnist';
+import { type EngineName, train } from '@nabla/mnist/node';
 
 const [epochs = 1, limit = 10_000] = process.argv.slice(2, 4).map(Number);
 const engine = (process.argv[4] ?? 'autodiff') as EngineName;

@@ -5,7 +5,7 @@
 //
 // Usage: tsx nabla_epoch.ts --engine autodiff|backprop --dtype float64|float32 --batch 10 [--threads 2] [--seed 1] [--runs 1] [--warmup 1]
 import { parseArgs } from 'node:util';
-import { loadMnist, train, type EngineName } from '@nabla/mnist';
+import { loadMnist, train, type EngineName } from '@nabla/mnist/node';
 import type { FloatDType } from '@nabla/core';
 
 const { values: args } = parseArgs({

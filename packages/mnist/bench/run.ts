@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { bundledMnistDir } from '@nabla/mnist';
+import { bundledMnistDir } from '@nabla/mnist/node';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..', '..');
@@ -44,10 +44,12 @@ interface Impl {
 }
 
 const tsx = join(root, 'node_modules', '.bin', 'tsx');
+// The @nabla packages resolve to their TypeScript sources under this condition (no build).
+const SOURCE = '--conditions=@nabla/source';
 const nabla = (engine: string, dtype: string, threads = 1): Impl => ({
   name: `nabla-${engine}-${dtype}${threads === 2 ? '-2threads' : ''}`,
   peer: false,
-  command: (batch, seed) => [tsx, [join(here, 'nabla_epoch.ts'), '--engine', engine, '--dtype', dtype, '--batch', String(batch), '--seed', String(seed), '--threads', String(threads), '--warmup', warmup]],
+  command: (batch, seed) => [tsx, [SOURCE, join(here, 'nabla_epoch.ts'), '--engine', engine, '--dtype', dtype, '--batch', String(batch), '--seed', String(seed), '--threads', String(threads), '--warmup', warmup]],
 });
 
 function hasNumpy(): boolean {
@@ -70,7 +72,7 @@ const numpy = (dtype: string): Impl => ({
 const tfjs = (backend: string): Impl => ({
   name: `tfjs-${backend}`,
   peer: true,
-  command: (batch, seed) => [tsx, [join(here, 'tfjs_epoch.ts'), '--backend', backend, '--batch', String(batch), '--seed', String(seed), '--warmup', warmup]],
+  command: (batch, seed) => [tsx, [SOURCE, join(here, 'tfjs_epoch.ts'), '--backend', backend, '--batch', String(batch), '--seed', String(seed), '--warmup', warmup]],
 });
 
 const impls: Impl[] = [nabla('autodiff', 'float64'), nabla('backprop', 'float64'), nabla('backprop', 'float32'), nabla('backprop', 'float32', 2)];
@@ -163,7 +165,7 @@ for (const b of batches) {
 }
 
 console.log('\nmatmul GFLOP/s at the workload shapes:');
-const mm = spawnSync(tsx, [join(root, 'packages', 'core', 'bench', 'matmul.bench.ts')], { encoding: 'utf8' });
+const mm = spawnSync(tsx, [SOURCE, join(root, 'packages', 'core', 'bench', 'matmul.bench.ts')], { encoding: 'utf8' });
 process.stdout.write(mm.stdout);
 
 if (!args['skip-rss']) {

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, symlinkSync, writeFileSync, readFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadModel } from '@nabla/nn';
+import { loadModel } from '@nabla/nn/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bundledMnistDir } from './dataset.ts';
 

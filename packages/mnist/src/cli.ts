@@ -1,10 +1,13 @@
-// The `nabla-mnist` command: train, evaluate, predict. Run from source by tsx (bin/nabla-mnist.js,
-// or `pnpm train`). Exit codes: 0 done, 1 internal error, 2 bad flags or bad files, 130 Ctrl+C.
+#!/usr/bin/env node
+// The `nabla-mnist` command: train, evaluate, predict. Run from source by tsx in the workspace
+// (bin/nabla-mnist.js, or `pnpm train`); published, as dist/cli.js. Exit codes: 0 done,
+// 1 internal error, 2 bad flags or bad files, 130 Ctrl+C.
 import { stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type FloatDType, fromData } from '@nabla/core';
-import { type Network, ModelFormatError, checkInit, getActivation, getCost, loadModel, saveModel } from '@nabla/nn';
+import { type Network, ModelFormatError, checkInit, getActivation, getCost } from '@nabla/nn';
+import { loadModel, saveModel } from '@nabla/nn/node';
 import { cac } from 'cac';
 import cliProgress from 'cli-progress';
 import { CLASSES, batchInto, loadMnist, type LoadMnistOptions } from './dataset.ts';

@@ -1,9 +1,9 @@
 // The draw-a-digit page. `pnpm web` serves it, `pnpm web:build` builds it into web/dist.
-// @nabla/nn and @nabla/core resolve through the workspace symlinks to their .ts sources, which
-// Vite compiles like the page's own files.
+// @nabla/nn and @nabla/core resolve through the workspace symlinks and their `@nabla/source`
+// export condition to their .ts sources, which Vite compiles like the page's own files.
 import { builtinModules } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import { type Plugin, defineConfig } from 'vite';
+import { type Plugin, defaultClientConditions, defineConfig } from 'vite';
 
 const NODE_BUILTINS = new Set(builtinModules);
 
@@ -40,6 +40,7 @@ export default defineConfig({
   // Relative asset URLs: the built page works from any folder or sub-path.
   base: './',
   plugins: [browserOnly()],
+  resolve: { conditions: ['@nabla/source', ...defaultClientConditions] },
   build: {
     outDir: 'dist',
     emptyOutDir: true,

@@ -2,6 +2,7 @@
  * `@nabla/nn`: modules (Dense, Sequential, custom layers by composition), Nielsen's `Network`,
  * activations, costs, initialisers, optimizers, save/load, and `backprop` — the four δ
  * equations BP1–BP4 written out by hand, an independent route to the gradients autodiff gives.
+ * Saving to and loading from files (Node) is in `@nabla/nn/node`.
  *
  * @example
  * ```ts
@@ -23,5 +24,4 @@ export { initLayer, initNetwork, checkInit, type InitName, type LayerInit } from
 export { SGD, Adam, type Optimizer, type SGDOptions, type AdamOptions, type ParamGroup, type L2Options } from './optim.ts';
 export { backprop, backpropPerExample, type BackpropNetwork, type BackpropResult } from './backprop.ts';
 export { networkToJSON, parseNetworkJSON, ModelFormatError, type NetworkJSON, type ParsedNetwork, type SerializableNetwork } from './io.ts';
-export { saveModel, loadModel, writeFileAtomic } from './persist.ts';
 export { createTrainingEngine, type TrainingEngine, type TrainingEngineOptions, type EngineName, type BatchBuffers } from './engine.ts';
