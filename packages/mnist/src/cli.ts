@@ -1,15 +1,16 @@
 // The `nabla-mnist` command: train, evaluate, predict. Run from source by tsx (bin/nabla-mnist.js,
-// or `pnpm train`). Exit codes: 0 done, 1 internal error, 2 bad flags or bad files, 130 Ctrl+C.
-import { stat } from 'node:fs/promises';
+// or `pnpm train`). Exit codes: 0 done, 1 internal error, 2 bad flags or bad files, 3 training
+// diverged (NaN or ±∞; nothing saved), 130 Ctrl+C.
+import { open, rm, stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { fromData } from '@nabla/core';
-import { type Network, ModelFormatError, loadModel, saveModel } from '@nabla/nn';
+import { type Network, ModelFormatError, loadModel, saveModel, tempPathFor } from '@nabla/nn';
 import cliProgress from 'cli-progress';
-import { CLASSES, batchInto, loadMnist, type LoadMnistOptions } from './dataset.ts';
-import { DatasetError, IdxError, TrainOptionError } from './errors.ts';
+import { CLASSES, batchInto, loadMnist, type LoadMnistOptions, type Split } from './dataset.ts';
+import { DatasetError, IdxError, TrainOptionError, TrainingDivergedError } from './errors.ts';
 import { type Flags, UsageError, integer, parseCommandLine, text, trainOptions } from './flags.ts';
-import { type EpochMetrics, TRAIN_DEFAULTS, evaluate, train } from './trainer.ts';
+import { type EpochMetrics, TRAIN_DEFAULTS, evaluate, overflowingExamples, train } from './trainer.ts';
 
 const EXIT_USAGE = 2;
 const EXIT_DIVERGED = 3;
@@ -57,6 +58,10 @@ async function trainCommand(flags: Flags): Promise<number> {
   process.on('SIGINT', onSigint);
   try {
     const data = await loadMnist(loadOptions(dir, flags));
+    if (data.train.count === 0) {
+      const held = data.validation?.count ?? 0;
+      throw new UsageError(`--validation ${held} leaves no images to train on (all ${held} are held out); give a smaller --validation`);
+    }
     const evalSplit = data.validation === null ? 'test' : 'validation';
     note(
       `Training [${(options.layers ?? TRAIN_DEFAULTS.layers).join(',')}] on ${data.train.count} images, ` +
@@ -64,17 +69,25 @@ async function trainCommand(flags: Flags): Promise<number> {
         `mini-batches of ${options.batchSize ?? TRAIN_DEFAULTS.batchSize}, ${options.engine ?? TRAIN_DEFAULTS.engine}/${options.mode ?? TRAIN_DEFAULTS.mode}` +
         (options.dtype === 'float32' ? ' in float32' : ''),
     );
-    const result = await train({
-      ...options,
-      data,
-      signal: controller.signal,
-      onBatch: (done, total, epoch) => progress?.batch(done, total, epoch),
-      onEpoch: (m) => {
-        progress?.stop();
-        if (json) process.stdout.write(`${JSON.stringify(jsonMetrics(m))}\n`);
-        else say(formatEpoch(m, epochs));
-      },
-    });
+    let result: Awaited<ReturnType<typeof train>>;
+    try {
+      result = await train({
+        ...options,
+        data,
+        signal: controller.signal,
+        onBatch: (done, total, epoch) => progress?.batch(done, total, epoch),
+        onEpoch: (m) => {
+          progress?.stop();
+          if (json) process.stdout.write(`${JSON.stringify(jsonMetrics(m))}\n`);
+          else say(formatEpoch(m, epochs));
+        },
+      });
+    } catch (error) {
+      if (!(error instanceof TrainingDivergedError)) throw error;
+      progress?.stop();
+      note(`nabla-mnist: ${error.message}; nothing was saved${out === null ? '' : ` (${out} is as it was)`}`);
+      return EXIT_DIVERGED;
+    }
     const { best, interrupted, net } = result;
     if (best !== null) say(`Best epoch: ${best.epoch}/${epochs}: ${formatScore(best)}`);
     if (interrupted !== null) {
@@ -151,6 +164,7 @@ async function evaluateCommand(flags: Flags): Promise<number> {
   const net = await readModel(flags);
   const { test } = await loadMnist(loadOptions(await dataDir(flags), flags));
   checkModelFits(net, test.rows * test.cols);
+  warnIfOverflowing(net, test);
   process.stdout.write(`Test set: ${formatScore(evaluate(net, test))}\n`);
   return 0;
 }
@@ -165,6 +179,7 @@ async function predictCommand(flags: Flags): Promise<number> {
   checkModelFits(net, pixels);
   const X = new Float64Array(pixels);
   batchInto(test, [index], 0, 1, X, null);
+  warnIfOverflowing(net, { ...test, count: 1, images: test.images.subarray(index * pixels, (index + 1) * pixels), labels: test.labels.subarray(index, index + 1) }, 'this image');
   const outputs = net.feedforward(fromData(X, [pixels, 1])).data;
   let predicted = 0;
   for (let k = 1; k < outputs.length; k++) if (outputs[k]! > outputs[predicted]!) predicted = k;
@@ -173,6 +188,20 @@ async function predictCommand(flags: Flags): Promise<number> {
   outputs.forEach((a, k) => lines.push(`  ${k}  ${a.toFixed(6)}${k === predicted ? '  <- predicted' : ''}`));
   process.stdout.write(`${lines.join('\n')}\n`);
   return 0;
+}
+
+// A model can load fine (every number finite) and still overflow float64 in its forward pass:
+// then its outputs are NaN or saturated ties, and the accuracy silently drops to about 10%.
+function warnIfOverflowing(net: Network, split: Split, what = `${split.count} test images`): void {
+  const n = overflowingExamples(net, split);
+  if (n === 0) return;
+  let largest = 0;
+  for (const w of net.weights) for (const v of w.data) largest = Math.max(largest, Math.abs(v));
+  const which = split.count === 1 ? what : `${n} of ${what}`;
+  process.stderr.write(
+    `nabla-mnist: warning: the forward pass overflows float64 (NaN or ±∞ in a layer) for ${which}; ` +
+      `the largest weight is ${largest.toPrecision(3)}, so the results below mean little\n`,
+  );
 }
 
 async function readModel(flags: Flags): Promise<Network> {
@@ -216,10 +245,20 @@ async function outputPath(flags: Flags): Promise<string | null> {
   const given = text(flags, 'out');
   if (given === undefined) return null;
   const path = fromUser(given);
-  // Checked before training, so a typo costs seconds, not a whole run.
+  // Checked before training, so a typo or a read-only folder costs seconds, not a whole run.
   const folder = await statOrNull(dirname(path));
   if (folder === null || !folder.isDirectory()) throw new UsageError(`--out ${path}: folder ${dirname(path)} does not exist`);
   if ((await statOrNull(path))?.isDirectory() === true) throw new UsageError(`--out ${path} is a folder; give a file name such as model.json`);
+  // Creating the temp file the save will write proves the folder writable, and clears one a
+  // killed save may have left.
+  const tmp = tempPathFor(path);
+  try {
+    await (await open(tmp, 'w')).close();
+    await rm(tmp, { force: true });
+  } catch (error) {
+    if (!isFsError(error)) throw error;
+    throw new UsageError(`--out ${path}: cannot write in folder ${dirname(path)}: ${fsReason(error)}`);
+  }
   return path;
 }
 
@@ -257,8 +296,15 @@ function isFsError(error: unknown): error is NodeJS.ErrnoException {
 }
 
 function fsReason(error: NodeJS.ErrnoException): string {
-  const reasons: Record<string, string> = { ENOENT: 'no such file', EISDIR: 'is a folder', EACCES: 'permission denied', ENOTDIR: 'a parent is not a folder' };
-  return reasons[error.code ?? ''] ?? error.message;
+  const reasons = new Map([
+    ['ENOENT', 'no such file'],
+    ['EISDIR', 'is a folder'],
+    ['EACCES', 'permission denied'],
+    ['EPERM', 'permission denied'],
+    ['EROFS', 'read-only file system'],
+    ['ENOTDIR', 'a parent is not a folder'],
+  ]);
+  return reasons.get(error.code ?? '') ?? error.message;
 }
 
 // Bad input of any kind — flags, data files, model files — is the user's to fix: exit 2.

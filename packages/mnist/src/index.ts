@@ -16,10 +16,11 @@
  */
 export { readIdx, isGzip, type IdxArray, type IdxType, type IdxDataByType, type ReadIdxOptions } from './idx.ts';
 export { loadMnist, batchInto, bundledMnistDir, CLASSES, type Split, type Mnist, type LoadMnistOptions } from './dataset.ts';
-export { IdxError, DatasetError, BatchError, TrainOptionError } from './errors.ts';
+export { IdxError, DatasetError, BatchError, TrainOptionError, TrainingDivergedError } from './errors.ts';
 export {
   train,
   evaluate,
+  overflowingExamples,
   createGradientEngine,
   TRAIN_DEFAULTS,
   ENGINE_NAMES,

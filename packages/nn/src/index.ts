@@ -23,5 +23,5 @@ export { initLayer, initNetwork, checkInit, type InitName, type LayerInit } from
 export { SGD, Adam, type Optimizer, type SGDOptions, type AdamOptions, type ParamGroup, type L2Options } from './optim.ts';
 export { backprop, backpropPerExample, type BackpropNetwork, type BackpropResult } from './backprop.ts';
 export { networkToJSON, parseNetworkJSON, ModelFormatError, type NetworkJSON, type ParsedNetwork, type SerializableNetwork } from './io.ts';
-export { saveModel, loadModel, writeFileAtomic } from './persist.ts';
+export { saveModel, loadModel, writeFileAtomic, tempPathFor } from './persist.ts';
 export { createTrainingEngine, type TrainingEngine, type TrainingEngineOptions, type EngineName, type BatchBuffers } from './engine.ts';
