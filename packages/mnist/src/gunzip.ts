@@ -2,7 +2,7 @@
 // only): a small file that inflates to gigabytes stops after a few kilobytes of output.
 import { createGunzip } from 'node:zlib';
 import { IdxError } from './errors.ts';
-import { idxByteLength } from './idx.ts';
+import { type IdxLength, idxByteLength } from './idx.ts';
 
 /**
  * The largest IDX file (decompressed) this reader accepts: 2 GiB, four times the 47 MB of MNIST's
@@ -34,7 +34,7 @@ export function gunzipIdx(bytes: Uint8Array, name: string): Promise<Uint8Array> 
     const gunzip = createGunzip();
     const chunks: Buffer[] = [];
     let total = 0;
-    let limit: { bytes: number; shape: string } | null = null;
+    let limit: IdxLength | null = null;
     let failed = false;
     const fail = (error: IdxError): void => {
       if (failed) return;

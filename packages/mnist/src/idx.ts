@@ -126,6 +126,21 @@ export function readIdx(bytes: Uint8Array, name = '<bytes>', options: ReadIdxOpt
 }
 
 /**
+ * What an IDX header declares, as {@link idxByteLength} reads it.
+ *
+ * @example
+ * ```ts
+ * const { bytes, shape } = idxByteLength(head)!; // 47040016, '60000×28×28 ubyte'
+ * ```
+ */
+export interface IdxLength {
+  /** Header plus data bytes: the whole (uncompressed) file's length. */
+  readonly bytes: number;
+  /** The dims and element type, for messages: `'60000×28×28 ubyte'`. */
+  readonly shape: string;
+}
+
+/**
  * The whole length an IDX file must have (header plus `product(dims) × elementSize` data bytes),
  * read from its first bytes; `null` while `head` is too short to hold the whole header. Lets a
  * decompressor stop as soon as its output passes what the header declares.
@@ -138,7 +153,7 @@ export function readIdx(bytes: Uint8Array, name = '<bytes>', options: ReadIdxOpt
  * @param name - File name or path used in error messages.
  * @throws {@link IdxError} for a bad magic number or an unknown type code
  */
-export function idxByteLength(head: Uint8Array, name = '<bytes>'): { bytes: number; shape: string } | null {
+export function idxByteLength(head: Uint8Array, name = '<bytes>'): IdxLength | null {
   if (head.length < 4 || head.length < 4 + 4 * (head[3] ?? 0)) return null;
   const { type, dims, dataOffset } = readHeader(head, name);
   const count = dims.reduce((a, b) => a * b, 1);

@@ -14,7 +14,8 @@
  * @packageDocumentation
  * @module @nabla/mnist
  */
-export { readIdx, isGzip, type IdxArray, type IdxType, type IdxDataByType, type ReadIdxOptions } from './idx.ts';
+export { readIdx, isGzip, idxByteLength, type IdxLength, type IdxArray, type IdxType, type IdxDataByType, type ReadIdxOptions } from './idx.ts';
+export { gunzipIdx, MAX_IDX_BYTES } from './gunzip.ts';
 export { loadMnist, batchInto, bundledMnistDir, CLASSES, type Split, type Mnist, type LoadMnistOptions } from './dataset.ts';
 export { IdxError, DatasetError, BatchError, TrainOptionError, TrainingDivergedError } from './errors.ts';
 export {
