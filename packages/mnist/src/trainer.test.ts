@@ -235,6 +235,13 @@ describe('train: options', () => {
     [{ layers: [784] }, /train: layers must be at least two positive integers/],
     [{ layers: [784, 30, 9] }, /train: layers must start with 784 \(pixels per image\) and end with 10 \(classes\), got \[784,30,9\]/],
     [{ net: new Network([100, 10]) }, /train: net must start with 784/],
+    // Names of Object.prototype are names like any other unknown one.
+    [{ engine: 'valueOf' as EngineName }, /train: engine must be one of autodiff, backprop, got 'valueOf'/],
+    [{ mode: '__proto__' as ModeName }, /train: mode must be one of matrix, loop, got '__proto__'/],
+    [{ optimizer: 'constructor' as 'sgd' }, /train: optimizer must be one of sgd, momentum, adam, got 'constructor'/],
+    [{ activation: 'toString' as 'relu' }, /train: activation unknown activation 'toString'/],
+    [{ cost: 'hasOwnProperty' as 'quadratic' }, /train: cost unknown cost 'hasOwnProperty'/],
+    [{ init: 'valueOf' as 'he' }, /train: init unknown init 'valueOf'/],
   ];
   it.each(bad.map(([options, message]) => [Object.keys(options).join(), options, message] as const))('throws TrainOptionError for a bad %s', async (_, options, message) => {
     const error = await train({ data, ...options }).catch((e: unknown) => e);
