@@ -44,7 +44,14 @@ export function shapesEqual(a: Shape, b: Shape): boolean {
 }
 
 /**
- * Checks that a shape is a list of non-negative integers; `op` names the caller in the error.
+ * The most elements one tensor can hold: V8's limit on a typed array's length (2^32 on 64-bit
+ * Node 20). A larger shape is rejected up front instead of failing inside `new Float64Array`.
+ */
+export const MAX_ELEMENTS = 2 ** 32;
+
+/**
+ * Checks that a shape is a list of non-negative integers with at most {@link MAX_ELEMENTS}
+ * elements in all; `op` names the caller in the error.
  * @param shape - the shape to check
  * @param op - the caller, named in the error
  */
@@ -55,6 +62,8 @@ export function validateShape(shape: Shape, op: string): void {
       throw new ShapeError(op, `shape ${formatShape(shape)} has an invalid dimension ${String(d)}`, [shape]);
     }
   }
+  const n = sizeOf(shape);
+  if (n > MAX_ELEMENTS) throw new ShapeError(op, `shape ${formatShape(shape)} has ${n} elements, more than the ${MAX_ELEMENTS} a tensor can hold`, [shape]);
 }
 
 /**

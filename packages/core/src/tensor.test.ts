@@ -1,5 +1,5 @@
-import { describe, it, expect } from 'vitest';
-import { Tensor, fromData, full, ones, tensor, zeros } from './index.ts';
+import { describe, it, expect, vi } from 'vitest';
+import { type NestedArray, ShapeError, Tensor, fromData, full, ones, randn, tensor, zeros } from './index.ts';
 
 describe('tensor()', () => {
   it('makes a 0-d tensor from a number', () => {
@@ -119,5 +119,52 @@ describe('Tensor methods', () => {
       [0.5, 1.5],
       [0.5, 1.5],
     ]);
+  });
+});
+
+describe('resource limits', () => {
+  it('a shape with more elements than a Float64Array can hold is a ShapeError naming the shape, before allocating', () => {
+    for (const make of [() => zeros([100000, 100000]), () => ones([2 ** 20, 2 ** 20]), () => full([1e6, 1e6], 1), () => randn([65536, 65536, 2])]) {
+      expect(make).toThrow(ShapeError);
+    }
+    expect(() => zeros([100000, 100000])).toThrow(/^full: shape \[100000,100000\] has 10000000000 elements, more than the 4294967296 a tensor can hold$/);
+    expect(() => randn([65536, 65536, 2])).toThrow(/^randn: shape \[65536,65536,2\] has 8589934592 elements/);
+  });
+
+  it('a shape within the limit whose buffer cannot be allocated is a ShapeError too, naming the shape and the bytes', () => {
+    // A real 32 GiB request may succeed lazily on a machine that overcommits, then fill() would
+    // touch every page; so the allocator is made to fail as V8 does when memory runs out.
+    const Real = Float64Array;
+    class Failing extends Real {
+      constructor(...args: unknown[]) {
+        if (typeof args[0] === 'number' && args[0] > 1e6) throw new RangeError('Array buffer allocation failed');
+        super(...(args as []));
+      }
+    }
+    vi.stubGlobal('Float64Array', Failing);
+    try {
+      expect(() => zeros([2 ** 16, 2 ** 16])).toThrow(/^full: shape \[65536,65536\] needs 4294967296 float64 values \(34\.4 GB\), which could not be allocated \(Array buffer allocation failed\)$/);
+      expect(() => randn([2000, 1000])).toThrow(ShapeError);
+    } finally {
+      vi.unstubAllGlobals();
+    }
+  });
+
+  it('tensor() takes a nesting 20,000 deep without overflowing the stack', () => {
+    let nested: NestedArray = 7;
+    for (let i = 0; i < 20000; i++) nested = [nested];
+    const t = tensor(nested);
+    expect(t.shape).toHaveLength(20000);
+    expect(t.size).toBe(1);
+    expect(t.data[0]).toBe(7);
+  });
+
+  it('tensor() reports a deep ragged or non-numeric element with its path, and rejects a cyclic array', () => {
+    expect(() => tensor([[1, 2], [3]])).toThrow(/^tensor: ragged nested array: expected length 2 at \[1\], got 1$/);
+    expect(() => tensor([[1, 2], [3, 'x' as unknown as number]])).toThrow(/^tensor: expected a number at \[1\]\[1\], got string$/);
+    expect(() => tensor([[[1]], [2]] as unknown as NestedArray)).toThrow(/^tensor: ragged nested array: expected an array of length 1 at \[1\]\[0\], got number$/);
+    const cyclic: unknown[] = [];
+    cyclic.push(cyclic);
+    expect(() => tensor(cyclic as NestedArray)).toThrow(/^tensor: the nested array contains itself/);
   });
 });

@@ -503,6 +503,8 @@ function finish(t: Tensor, options: TensorOptions | undefined): Tensor {
 /**
  * Creates a tensor from a number (a 0-d tensor) or a nested array of numbers.
  *
+ * NOTE: the nested array is walked with a loop, not recursion, so any nesting depth works.
+ *
  * @example
  * ```ts
  * const a = tensor(2.0, { requiresGrad: true });   // shape []
@@ -510,33 +512,72 @@ function finish(t: Tensor, options: TensorOptions | undefined): Tensor {
  * ```
  * @param value - a number or a rectangular nested array of numbers
  * @param options - `requiresGrad`, `name`
- * @throws ShapeError for ragged arrays; DTypeError for non-numbers
+ * @throws ShapeError for ragged or self-containing arrays and more elements than a tensor holds;
+ *   DTypeError for non-numbers
  */
 export function tensor(value: NestedArray, options?: TensorOptions): Tensor {
   const shape: number[] = [];
+  const seen = new Set<unknown>();
   let probe: NestedArray = value;
   while (Array.isArray(probe)) {
+    if (seen.has(probe)) throw new ShapeError('tensor', `the nested array contains itself (at depth ${shape.length})`);
+    seen.add(probe);
     shape.push(probe.length);
     probe = (probe as readonly NestedArray[])[0] ?? 0;
   }
-  const data = new Float64Array(sizeOf(shape));
-  let k = 0;
-  const fill = (v: NestedArray, dim: number, path: string): void => {
-    if (dim === shape.length) {
-      if (Array.isArray(v)) throw new ShapeError('tensor', `ragged nested array: expected a number at ${path || 'top level'}, got ${describe(v)}`, [shape]);
-      if (typeof v !== 'number') throw new DTypeError('tensor', `expected a number at ${path || 'top level'}, got ${describe(v)}`);
-      data[k++] = v;
-      return;
-    }
-    if (!Array.isArray(v)) throw new ShapeError('tensor', `ragged nested array: expected an array of length ${shape[dim]} at ${path || 'top level'}, got ${describe(v)}`, [shape]);
-    const arr = v as readonly NestedArray[];
-    if (arr.length !== shape[dim]) {
-      throw new ShapeError('tensor', `ragged nested array: expected length ${shape[dim]} at ${path || 'top level'}, got ${arr.length}`, [shape]);
-    }
-    for (let i = 0; i < arr.length; i++) fill(arr[i]!, dim + 1, `${path}[${i}]`);
+  validateShape(shape, 'tensor');
+  const data = storageFor(shape, 'tensor');
+  const rank = shape.length;
+  // idx[d] is the position within the array entered at depth d; a path is built only for errors.
+  const idx = new Array<number>(rank).fill(0);
+  const arrays = new Array<readonly NestedArray[]>(rank);
+  const pathTo = (depth: number): string => idx.slice(0, depth).map((i) => `[${i}]`).join('') || 'top level';
+  const leaf = (v: unknown, depth: number): number => {
+    if (Array.isArray(v)) throw new ShapeError('tensor', `ragged nested array: expected a number at ${pathTo(depth)}, got ${describe(v)}`, [shape]);
+    if (typeof v !== 'number') throw new DTypeError('tensor', `expected a number at ${pathTo(depth)}, got ${describe(v)}`);
+    return v;
   };
-  fill(value, 0, '');
+  const enter = (v: unknown, depth: number): void => {
+    if (!Array.isArray(v)) throw new ShapeError('tensor', `ragged nested array: expected an array of length ${shape[depth]} at ${pathTo(depth)}, got ${describe(v)}`, [shape]);
+    if (v.length !== shape[depth]) throw new ShapeError('tensor', `ragged nested array: expected length ${shape[depth]} at ${pathTo(depth)}, got ${v.length}`, [shape]);
+    arrays[depth] = v as readonly NestedArray[];
+    idx[depth] = 0;
+  };
+  if (rank === 0) {
+    data[0] = leaf(value, 0);
+    return finish(new Tensor(data, shape), options);
+  }
+  enter(value, 0);
+  let k = 0;
+  let depth = 0;
+  while (depth >= 0) {
+    if (idx[depth] === shape[depth]) {
+      depth--;
+      if (depth >= 0) idx[depth]!++;
+      continue;
+    }
+    const child = arrays[depth]![idx[depth]!];
+    if (depth === rank - 1) {
+      data[k++] = leaf(child, rank);
+      idx[depth]!++;
+      continue;
+    }
+    enter(child, depth + 1);
+    depth++;
+  }
   return finish(new Tensor(data, shape), options);
+}
+
+// A zeroed buffer for a validated shape; a failed allocation (beyond the machine's memory)
+// becomes a ShapeError naming the shape instead of V8's bare "Array buffer allocation failed".
+function storageFor(shape: Shape, op: string): Float64Array {
+  const n = sizeOf(shape);
+  try {
+    return new Float64Array(n);
+  } catch (error) {
+    if (!(error instanceof RangeError)) throw error;
+    throw new ShapeError(op, `shape ${formatShape(shape)} needs ${n} float64 values (${((n * 8) / 1e9).toFixed(1)} GB), which could not be allocated (${error.message})`, [shape]);
+  }
 }
 
 function describe(v: unknown): string {
@@ -580,7 +621,9 @@ export function fromData(data: Float64Array, shape: Shape, options?: TensorOptio
  */
 export function full(shape: Shape, value: number, options?: TensorOptions): Tensor {
   validateShape(shape, 'full');
-  return finish(new Tensor(new Float64Array(sizeOf(shape)).fill(value), shape), options);
+  const data = storageFor(shape, 'full');
+  if (!Object.is(value, 0)) data.fill(value);
+  return finish(new Tensor(data, shape), options);
 }
 
 /**
@@ -636,7 +679,7 @@ export function randn(shape: Shape, options?: RandnOptions): Tensor {
   const rng = options?.rng ?? (options?.seed !== undefined ? createRng(options.seed) : defaultRng());
   const std = options?.std ?? 1;
   const mean = options?.mean ?? 0;
-  const data = new Float64Array(sizeOf(shape));
+  const data = storageFor(shape, 'randn');
   for (let i = 0; i < data.length; i++) data[i] = mean + std * rng.normal();
   return finish(new Tensor(data, shape), options);
 }

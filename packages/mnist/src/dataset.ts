@@ -3,9 +3,9 @@
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { gunzipSync } from 'node:zlib';
 import { BatchError, DatasetError } from './errors.ts';
-import { readIdx, type IdxArray } from './idx.ts';
+import { gunzipIdx } from './gunzip.ts';
+import { isGzip, readIdx, type IdxArray } from './idx.ts';
 
 /**
  * Number of classes (digits 0–9); the height of a one-hot label matrix.
@@ -148,7 +148,7 @@ async function readIdxFile(dir: string, name: string): Promise<LoadedIdx> {
   const path = join(dir, name);
   for (const candidate of [path, `${path}.gz`]) {
     const bytes = await readIfExists(candidate);
-    if (bytes !== null) return { path: candidate, idx: readIdx(bytes, candidate, { gunzip: gunzipSync }) };
+    if (bytes !== null) return { path: candidate, idx: readIdx(isGzip(bytes) ? await gunzipIdx(bytes, candidate) : bytes, candidate) };
   }
   throw new DatasetError([path], `missing file (also tried ${name}.gz)`);
 }

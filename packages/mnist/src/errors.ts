@@ -117,3 +117,42 @@ export class TrainOptionError extends RangeError {
     this.reason = reason;
   }
 }
+
+/**
+ * Training went non-finite: a mini-batch's cost, or the weights after a step, became NaN or ±∞
+ * (usually η too large for the network). `train` stops there instead of going on with NaN.
+ *
+ * @example
+ * ```ts
+ * throw new TrainingDivergedError(1, 37, 6000, 'the mini-batch cost is NaN', NaN);
+ * // message: "train: diverged in epoch 1, mini-batch 37 of 6000: the mini-batch cost is NaN (try a smaller eta)"
+ * ```
+ */
+export class TrainingDivergedError extends RangeError {
+  /** The class name, `'TrainingDivergedError'`, so `e.name` identifies the error after serialisation too. */
+  override readonly name = 'TrainingDivergedError';
+  /** The 1-based epoch in which training diverged. */
+  readonly epoch: number;
+  /** The 1-based mini-batch of that epoch whose step went non-finite. */
+  readonly batch: number;
+  /** Mini-batches in a full epoch. */
+  readonly batchesPerEpoch: number;
+  /** The first non-finite value seen (the cost, or a weight). */
+  readonly value: number;
+
+  /**
+   * Builds the message `train: diverged in epoch ${epoch}, mini-batch ${batch} of ${batchesPerEpoch}: ${what} (try a smaller eta)`.
+   * @param epoch - The 1-based epoch in which training diverged.
+   * @param batch - The 1-based mini-batch of that epoch.
+   * @param batchesPerEpoch - Mini-batches in a full epoch.
+   * @param what - What went non-finite, with the value.
+   * @param value - The non-finite value.
+   */
+  constructor(epoch: number, batch: number, batchesPerEpoch: number, what: string, value: number) {
+    super(`train: diverged in epoch ${epoch}, mini-batch ${batch} of ${batchesPerEpoch}: ${what} (try a smaller eta)`);
+    this.epoch = epoch;
+    this.batch = batch;
+    this.batchesPerEpoch = batchesPerEpoch;
+    this.value = value;
+  }
+}

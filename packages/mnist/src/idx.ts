@@ -67,6 +67,10 @@ export type IdxArray = {
 export interface ReadIdxOptions {
   /**
    * Decompresses gzip bytes; needed only when the input starts with the gzip magic 0x1f 0x8b.
+   *
+   * NOTE: whatever it returns is held in memory whole, however large; `loadMnist` instead
+   * decompresses as a stream and stops once the output passes the size the IDX header declares
+   * (see {@link idxByteLength}), so a gzip bomb costs kilobytes, not gigabytes.
    * @param bytes - the gzip-compressed file
    */
   gunzip?: (bytes: Uint8Array) => Uint8Array;
@@ -119,6 +123,41 @@ export function readIdx(bytes: Uint8Array, name = '<bytes>', options: ReadIdxOpt
   const count = dims.reduce((a, b) => a * b, 1);
   checkPayloadLength(raw.length - dataOffset, count, type, dims, name);
   return decode(type, dims, raw, dataOffset, count);
+}
+
+/**
+ * What an IDX header declares, as {@link idxByteLength} reads it.
+ *
+ * @example
+ * ```ts
+ * const { bytes, shape } = idxByteLength(head)!; // 47040016, '60000×28×28 ubyte'
+ * ```
+ */
+export interface IdxLength {
+  /** Header plus data bytes: the whole (uncompressed) file's length. */
+  readonly bytes: number;
+  /** The dims and element type, for messages: `'60000×28×28 ubyte'`. */
+  readonly shape: string;
+}
+
+/**
+ * The whole length an IDX file must have (header plus `product(dims) × elementSize` data bytes),
+ * read from its first bytes; `null` while `head` is too short to hold the whole header. Lets a
+ * decompressor stop as soon as its output passes what the header declares.
+ *
+ * @example
+ * ```ts
+ * idxByteLength(new Uint8Array([0, 0, 8, 1, 0, 0, 0, 3])); // 11 = 8 header bytes + 3 ubytes
+ * ```
+ * @param head - The first bytes of an (uncompressed) IDX file; more than the header is fine.
+ * @param name - File name or path used in error messages.
+ * @throws {@link IdxError} for a bad magic number or an unknown type code
+ */
+export function idxByteLength(head: Uint8Array, name = '<bytes>'): IdxLength | null {
+  if (head.length < 4 || head.length < 4 + 4 * (head[3] ?? 0)) return null;
+  const { type, dims, dataOffset } = readHeader(head, name);
+  const count = dims.reduce((a, b) => a * b, 1);
+  return { bytes: dataOffset + count * ELEMENT_SIZE[type], shape: `${dims.length > 0 ? dims.join('×') : 'scalar'} ${type}` };
 }
 
 /**

@@ -13,6 +13,6 @@
  * @packageDocumentation
  * @module @nabla/mnist
  */
-export { readIdx, isGzip, type IdxArray, type IdxType, type IdxDataByType, type ReadIdxOptions } from './idx.ts';
-export { IdxError, DatasetError, BatchError, TrainOptionError } from './errors.ts';
+export { readIdx, isGzip, idxByteLength, type IdxLength, type IdxArray, type IdxType, type IdxDataByType, type ReadIdxOptions } from './idx.ts';
+export { IdxError, DatasetError, BatchError, TrainOptionError, TrainingDivergedError } from './errors.ts';
 export { preprocessDigit } from './preprocess.ts';

@@ -15,10 +15,12 @@
  * @module @nabla/mnist/node
  */
 export { loadMnist, batchInto, bundledMnistDir, CLASSES, type Split, type Mnist, type LoadMnistOptions } from './dataset.ts';
-export { IdxError, DatasetError, BatchError, TrainOptionError } from './errors.ts';
+export { gunzipIdx, MAX_IDX_BYTES } from './gunzip.ts';
+export { IdxError, DatasetError, BatchError, TrainOptionError, TrainingDivergedError } from './errors.ts';
 export {
   train,
   evaluate,
+  overflowingExamples,
   createGradientEngine,
   TRAIN_DEFAULTS,
   ENGINE_NAMES,

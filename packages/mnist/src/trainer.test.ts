@@ -2,7 +2,7 @@ import { type Tensor, fromData } from '@nabla/core';
 import { Network } from '@nabla/nn';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { batchInto, loadMnist, type Mnist } from './dataset.ts';
-import { TrainOptionError } from './errors.ts';
+import { TrainOptionError, TrainingDivergedError } from './errors.ts';
 import { type EngineName, type GradientEngineFactory, type ModeName, type TrainOptions, createGradientEngine, evaluate, train } from './trainer.ts';
 
 // The first 1,000 training and 1,000 test images: an epoch takes about 0.1 s.
@@ -235,6 +235,13 @@ describe('train: options', () => {
     [{ layers: [784] }, /train: layers must be at least two positive integers/],
     [{ layers: [784, 30, 9] }, /train: layers must start with 784 \(pixels per image\) and end with 10 \(classes\), got \[784,30,9\]/],
     [{ net: new Network([100, 10]) }, /train: net must start with 784/],
+    // Names of Object.prototype are names like any other unknown one.
+    [{ engine: 'valueOf' as EngineName }, /train: engine must be one of autodiff, backprop, got 'valueOf'/],
+    [{ mode: '__proto__' as ModeName }, /train: mode must be one of matrix, loop, got '__proto__'/],
+    [{ optimizer: 'constructor' as 'sgd' }, /train: optimizer must be one of sgd, momentum, adam, got 'constructor'/],
+    [{ activation: 'toString' as 'relu' }, /train: activation unknown activation 'toString'/],
+    [{ cost: 'hasOwnProperty' as 'quadratic' }, /train: cost unknown cost 'hasOwnProperty'/],
+    [{ init: 'valueOf' as 'he' }, /train: init unknown init 'valueOf'/],
   ];
   it.each(bad.map(([options, message]) => [Object.keys(options).join(), options, message] as const))('throws TrainOptionError for a bad %s', async (_, options, message) => {
     const error = await train({ data, ...options }).catch((e: unknown) => e);
@@ -253,5 +260,62 @@ describe('evaluate', () => {
     const predicted = net.predict(fromData(X, [784, 1000]));
     expect(whole.correct).toBe(predicted.filter((p, i) => p === data.test.labels[i]).length);
     expect(whole.total).toBe(1000);
+  });
+});
+
+describe('train: divergence', () => {
+  // With a linear (identity) network and η = 3 the weights blow up within the first epoch on every
+  // route: before the check the run went on, reported "cost NaN" and returned NaN weights.
+  const routes: [string, Partial<TrainOptions>][] = [
+    ['fast autodiff', {}],
+    ['fast backprop', { engine: 'backprop' }],
+    ['fast backprop in float32', { engine: 'backprop', dtype: 'float32' }],
+    ['autodiff through tensors', { fast: false }],
+    ['backprop through tensors', { engine: 'backprop', fast: false }],
+    ['autodiff loop', { mode: 'loop' }],
+    ['backprop loop', { engine: 'backprop', mode: 'loop' }],
+    ['momentum', { optimizer: 'momentum', eta: 3 }],
+  ];
+  it.each(routes)('%s: stops at the first mini-batch whose cost is not finite, naming the epoch and the batch', async (_, options) => {
+    const epochs: number[] = [];
+    const error = await train({ data, epochs: 2, activation: 'identity', eta: 3, ...options, onEpoch: (m) => epochs.push(m.epoch) }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TrainingDivergedError);
+    const e = error as TrainingDivergedError;
+    expect(e.message).toMatch(/^train: diverged in epoch 1, mini-batch \d+ of 100: the mini-batch cost is (NaN|Infinity|-Infinity)/);
+    expect(e.epoch).toBe(1);
+    expect(e.batch).toBeGreaterThanOrEqual(1);
+    expect(e.batch).toBeLessThanOrEqual(100);
+    expect(Number.isFinite(e.value)).toBe(false);
+    expect(epochs).toEqual([]); // no epoch is reported as if it had gone well
+  });
+
+  it('adam, and any engine of your own: a non-finite cost from the engine stops the run', async () => {
+    let steps = 0;
+    const nanAtFive: GradientEngineFactory = (net) => {
+      const inner = createGradientEngine(net, 'backprop', 'matrix');
+      return { step: (X, Y) => (++steps === 5 ? Number.NaN : inner.step(X, Y)) };
+    };
+    const error = await train({ data, epochs: 1, optimizer: 'adam', engine: nanAtFive }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TrainingDivergedError);
+    expect((error as Error).message).toMatch(/^train: diverged in epoch 1, mini-batch 5 of 100: the mini-batch cost is NaN/);
+  });
+
+  it('weights that turn non-finite in the last step of an epoch (cost still finite) stop the run before that epoch is reported', async () => {
+    let steps = 0;
+    const infAtLast: GradientEngineFactory = (net) => {
+      const inner = createGradientEngine(net, 'backprop', 'matrix');
+      return {
+        step(X, Y) {
+          const cost = inner.step(X, Y);
+          if (++steps === 100) net.weights[1]!.grad!.data[3] = Infinity;
+          return cost;
+        },
+      };
+    };
+    const epochs: number[] = [];
+    const error = await train({ data, epochs: 2, engine: infAtLast, onEpoch: (m) => epochs.push(m.epoch) }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TrainingDivergedError);
+    expect((error as Error).message).toMatch(/^train: diverged in epoch 1, mini-batch 100 of 100: weights\[1\] holds -Infinity/);
+    expect(epochs).toEqual([]);
   });
 });

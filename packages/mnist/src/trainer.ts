@@ -1,7 +1,7 @@
 // Mini-batch training of Nielsen's network on MNIST: a seeded shuffle per epoch, each batch packed
 // into reused [784, m] / [10, m] buffers, gradients from a pluggable engine into the parameters'
 // `.grad`, one optimizer step, and an evaluation after every epoch.
-import { type FloatDType, type Tensor, createKernels, createRng, fromData } from '@nabla/core';
+import { type FloatDType, type Tensor, createKernels, createRng, fromData, noGrad } from '@nabla/core';
 import { withHelperThread } from '@nabla/core/threads';
 import {
   Adam,
@@ -20,7 +20,7 @@ import {
   getCost,
 } from '@nabla/nn';
 import { CLASSES, batchInto, loadMnist, type Mnist, type Split } from './dataset.ts';
-import { TrainOptionError } from './errors.ts';
+import { TrainOptionError, TrainingDivergedError } from './errors.ts';
 
 /**
  * How gradients are computed: the autodiff graph (`loss` + `backward`) or the δ equations BP1–BP4.
@@ -348,6 +348,8 @@ const YIELD_EVERY_MS = 50;
  * @returns The network, per-epoch metrics, the best epoch, and where an abort stopped the run.
  * @throws {@link TrainOptionError} for an option out of range or unknown, or layers that do not fit the data.
  * @throws `DatasetError` / `IdxError` from loading the data.
+ * @throws {@link TrainingDivergedError} as soon as a mini-batch's cost, or the weights at the end
+ *   of an epoch, are not finite (NaN or ±∞), naming the epoch and the mini-batch.
  */
 export async function train(options: TrainOptions = {}): Promise<TrainResult> {
   const o = resolveOptions(options);
@@ -381,7 +383,18 @@ export async function train(options: TrainOptions = {}): Promise<TrainResult> {
   };
 
   let lastYield = performance.now();
-  for (let epoch = 1; epoch <= o.epochs; epoch++) {
+  try {
+    for (let epoch = 1; epoch <= o.epochs; epoch++) {
+      const interrupted = await trainEpoch(epoch);
+      if (interrupted !== null) return done(interrupted);
+    }
+  } catch (error) {
+    fastEngine?.close();
+    throw error;
+  }
+  return done(null);
+
+  async function trainEpoch(epoch: number): Promise<Interruption | null> {
     rng.shuffle(order);
     const started = performance.now();
     let costSum = 0;
@@ -392,28 +405,34 @@ export async function train(options: TrainOptions = {}): Promise<TrainResult> {
       }
       if (options.signal?.aborted === true) {
         fastEngine?.commit();
-        return done({ epoch, batches: b, batchesPerEpoch, steps: (epoch - 1) * batchesPerEpoch + b });
+        return { epoch, batches: b, batchesPerEpoch, steps: (epoch - 1) * batchesPerEpoch + b };
       }
       const start = b * o.batchSize;
       const m = Math.min(o.batchSize, n - start);
+      let cost: number;
       if (fastEngine !== null) {
         fastEngine.loadBatch(m, data.train.images, pixels, data.train.labels, order, start);
-        costSum += fastEngine.step(m) * m;
+        cost = fastEngine.step(m);
       } else {
         const batch = buffers(m);
         batchInto(data.train, order, start, m, batch.X, batch.Y);
-        costSum += engine!.step(batch.x, batch.y) * m;
+        cost = engine!.step(batch.x, batch.y);
         optimizer!.step();
       }
+      // NaN in the cost means NaN in the gradients and so in every weight after this step.
+      if (!Number.isFinite(cost)) throw new TrainingDivergedError(epoch, b + 1, batchesPerEpoch, `the mini-batch cost is ${cost}`, cost);
+      costSum += cost * m;
       options.onBatch?.(b + 1, batchesPerEpoch, epoch);
     }
     const seconds = (performance.now() - started) / 1000;
     fastEngine?.commit();
+    // The last step's update is not seen by any cost: check the weights it left.
+    checkFiniteParameters(net, epoch, batchesPerEpoch);
     const metrics: EpochMetrics = { epoch, ...evaluate(net, evalSplit, o.evalChunk), seconds, cost: costSum / n };
     history.push(metrics);
     options.onEpoch?.(metrics);
+    return null;
   }
-  return done(null);
 }
 
 /**
@@ -445,6 +464,39 @@ export function evaluate(net: Network, split: Split, chunk: number = TRAIN_DEFAU
     for (let j = 0; j < m; j++) if (predicted[j] === split.labels[start + j]) correct++;
   }
   return { correct, total, accuracy: total === 0 ? 0 : correct / total };
+}
+
+/**
+ * Counts the examples of a split whose forward pass overflows float64: some layer's weighted
+ * input z^l holds NaN or ±∞ (weights near 1e308 do this). Their outputs are then meaningless
+ * (NaN, or saturated ties that all read as class 0), though `evaluate` still counts them.
+ *
+ * @example
+ * ```ts
+ * if (overflowingExamples(net, test) > 0) console.warn('the forward pass overflows');
+ * ```
+ * @param net - the network; its input size must equal the split's pixels per image
+ * @param split - the examples to run
+ * @param chunk - columns per forward pass (default 1000)
+ * @throws {@link TrainOptionError} when the network's input size does not match the images
+ */
+export function overflowingExamples(net: Network, split: Split, chunk: number = TRAIN_DEFAULTS.evalChunk): number {
+  checkNetworkFits(net, split.rows * split.cols, 'net');
+  const total = split.count;
+  const order = new Int32Array(total);
+  for (let i = 0; i < total; i++) order[i] = i;
+  const buffers = batchBuffers(split.rows * split.cols, CLASSES);
+  let overflowing = 0;
+  for (let start = 0; start < total; start += chunk) {
+    const m = Math.min(chunk, total - start);
+    const batch = buffers(m);
+    batchInto(split, order, start, m, batch.X, null);
+    const { zs } = noGrad(() => net.trace(batch.x));
+    const bad = new Uint8Array(m);
+    for (const z of zs) for (let k = 0; k < z.data.length; k++) if (!Number.isFinite(z.data[k]!)) bad[k % m] = 1;
+    for (const b of bad) overflowing += b;
+  }
+  return overflowing;
 }
 
 /**
@@ -594,6 +646,15 @@ function createOptimizer(net: Network, o: ResolvedOptions, n: number): Optimizer
     case 'adam':
       return new Adam(groups, { eta: o.eta, ...l2 });
   }
+}
+
+function checkFiniteParameters(net: Network, epoch: number, batchesPerEpoch: number): void {
+  const check = (kind: string, tensors: Tensor[]): void =>
+    tensors.forEach((t, l) => {
+      for (const v of t.data) if (!Number.isFinite(v)) throw new TrainingDivergedError(epoch, batchesPerEpoch, batchesPerEpoch, `${kind}[${l}] holds ${v}`, v);
+    });
+  check('weights', net.weights);
+  check('biases', net.biases);
 }
 
 function bestOf(history: readonly EpochMetrics[]): EpochMetrics | null {

@@ -92,6 +92,13 @@ describe('activation details', () => {
     expect(() => getActivation('swish')).toThrow(TypeError);
     expect(() => getActivation('swish')).toThrow(/^unknown activation 'swish'; expected one of sigmoid, relu, tanh, identity, softmax$/);
   });
+
+  it('getActivation rejects the names of Object.prototype (valueOf, toString, __proto__, constructor)', () => {
+    for (const name of ['valueOf', 'toString', '__proto__', 'constructor', 'hasOwnProperty']) {
+      expect(() => getActivation(name)).toThrow(TypeError);
+      expect(() => getActivation(name)).toThrow(`unknown activation '${name}'`);
+    }
+  });
 });
 
 describe('softmax', () => {

@@ -165,7 +165,8 @@ const byName: Record<ActivationName, Activation> = { sigmoid, relu, tanh, identi
  * @throws TypeError naming the unknown activation and the known ones
  */
 export function getActivation(name: string): Activation {
-  const a = (byName as Record<string, Activation | undefined>)[name];
+  // Own keys only: `byName['valueOf']` would otherwise find Object.prototype's function.
+  const a = Object.hasOwn(byName, name) ? (byName as Record<string, Activation>)[name] : undefined;
   if (a === undefined) throw new TypeError(`unknown activation '${name}'; expected one of ${Object.keys(byName).join(', ')}`);
   return a;
 }

@@ -196,4 +196,11 @@ describe('getCost', () => {
     expect(() => getCost('hinge')).toThrow(TypeError);
     expect(() => getCost('hinge')).toThrow(/^unknown cost 'hinge'; expected one of quadratic, crossEntropy, logLikelihood$/);
   });
+
+  it('rejects the names of Object.prototype (valueOf, toString, __proto__, constructor)', () => {
+    for (const name of ['valueOf', 'toString', '__proto__', 'constructor', 'isPrototypeOf']) {
+      expect(() => getCost(name)).toThrow(TypeError);
+      expect(() => getCost(name)).toThrow(`unknown cost '${name}'`);
+    }
+  });
 });

@@ -229,7 +229,8 @@ export function defaultOutputActivation(cost: CostName, hidden: ActivationName):
  * @throws TypeError naming the unknown cost and the known ones
  */
 export function getCost(name: string): Cost {
-  const c = (byName as Record<string, Cost | undefined>)[name];
+  // Own keys only: `byName['__proto__']` would otherwise find Object.prototype itself.
+  const c = Object.hasOwn(byName, name) ? (byName as Record<string, Cost>)[name] : undefined;
   if (c === undefined) throw new TypeError(`unknown cost '${name}'; expected one of ${Object.keys(byName).join(', ')}`);
   return c;
 }

@@ -1,4 +1,4 @@
-import { type Tensor, createRng } from '@nabla/core';
+import { ShapeError, type Tensor, createRng } from '@nabla/core';
 import { type Activation, type ActivationName, getActivation, sigmoid } from './activations.ts';
 import { type InitName, type LayerInit, initLayer } from './init.ts';
 import { Module } from './module.ts';
@@ -38,12 +38,18 @@ export class Dense extends Module {
    * @param inputs - n_in, rows of X
    * @param outputs - neurons of the layer
    * @param options - `activation`, `init`, `seed`, `params`
+   * @throws ShapeError when `inputs` or `outputs` is not a positive integer, or `params` do not have
+   *   the shapes [outputs, inputs] and [outputs, 1]
    */
   constructor(inputs: number, outputs: number, options: DenseOptions = {}) {
     super();
+    checkSize(inputs, 'inputs');
+    checkSize(outputs, 'outputs');
     const act = options.activation ?? sigmoid;
     this.activation = typeof act === 'string' ? getActivation(act) : act;
     const p = options.params ?? initLayer(inputs, outputs, options.init ?? 'scaled', createRng(options.seed ?? 0));
+    checkParam(p.weight, [outputs, inputs], 'params.weight', ' (outputs, inputs)');
+    checkParam(p.bias, [outputs, 1], 'params.bias', '');
     this.weight = p.weight;
     this.bias = p.bias;
   }
@@ -63,4 +69,14 @@ export class Dense extends Module {
   forward(x: Tensor): Tensor {
     return this.activation.apply(this.weightedInput(x));
   }
+}
+
+function checkSize(n: number, argument: string): void {
+  if (Number.isSafeInteger(n) && n >= 1) return;
+  throw new ShapeError('Dense', `${argument} must be a positive integer, got ${typeof n === 'string' ? `"${n}"` : String(n)}`);
+}
+
+function checkParam(t: Tensor, expected: readonly number[], argument: string, meaning: string): void {
+  if (t.shape.length === expected.length && t.shape.every((d, i) => d === expected[i])) return;
+  throw new ShapeError('Dense', `${argument} has shape [${t.shape.join(',')}], expected [${expected.join(',')}]${meaning}`, [t.shape, expected]);
 }

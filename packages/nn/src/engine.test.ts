@@ -154,5 +154,8 @@ describe('createTrainingEngine', () => {
     expect(() => createTrainingEngine(net, { engine: 'backprop', batchSizes: [0], eta: 1 })).toThrow(/batchSizes must be positive integers/);
     expect(() => createTrainingEngine(net, { engine: 'backprop', batchSizes: [4], eta: 1, lambda: 1 })).toThrow(/needs n/);
     expect(() => createTrainingEngine(net, { engine: 'backprop', batchSizes: [4], eta: -1 })).toThrow(/eta must be positive/);
+    for (const name of ['valueOf', '__proto__', 'gpu']) {
+      expect(() => createTrainingEngine(net, { engine: name as 'backprop', batchSizes: [4], eta: 1 })).toThrow(`createTrainingEngine: unknown engine '${name}'`);
+    }
   });
 });

@@ -7,7 +7,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { type Tensor, createRng, randn } from '@nabla/core';
-import { checkInit, initLayer, initNetwork } from './init.ts';
+import { Dense } from './dense.ts';
+import { type InitName, checkInit, initLayer, initNetwork } from './init.ts';
 import { Network } from './network.ts';
 
 function moments(t: Tensor): { mean: number; std: number } {
@@ -83,5 +84,16 @@ describe('initNetwork and seeds', () => {
   it('checkInit accepts the three names and rejects others', () => {
     for (const n of ['normal', 'scaled', 'he']) expect(checkInit(n)).toBe(n);
     expect(() => checkInit('xavier')).toThrow(/^unknown init 'xavier'; expected one of normal, scaled, he$/);
+  });
+});
+
+describe('initialiser names', () => {
+  it('initLayer, initNetwork, Dense and Network reject an unknown name (Object.prototype names included) instead of drawing N(0, 1/n_in)', () => {
+    for (const name of ['xavier', 'valueOf', 'constructor', '__proto__'] as unknown as InitName[]) {
+      expect(() => initLayer(3, 2, name, createRng(1))).toThrow(`unknown init '${String(name)}'`);
+      expect(() => initNetwork([3, 2], name, 1)).toThrow(`unknown init '${String(name)}'`);
+      expect(() => new Network([3, 2], { init: name })).toThrow(TypeError);
+      expect(() => new Dense(3, 2, { init: name })).toThrow(TypeError);
+    }
   });
 });

@@ -27,8 +27,10 @@ export interface LayerInit {
  * @param outputs - the number of neurons
  * @param init - the initialiser's name
  * @param rng - the generator to draw from
+ * @throws TypeError for an unknown initialiser name
  */
 export function initLayer(inputs: number, outputs: number, init: InitName, rng: Rng): LayerInit {
+  checkInit(init);
   const bias = init === 'he' ? zeros([outputs, 1], { requiresGrad: true }) : randn([outputs, 1], { rng, requiresGrad: true });
   return { weight: drawWeight(inputs, outputs, init, rng), bias };
 }
@@ -51,8 +53,10 @@ function drawWeight(inputs: number, outputs: number, init: InitName, rng: Rng): 
  * @param sizes - neurons per layer, input first
  * @param init - the initialiser's name
  * @param seed - seed of the generator
+ * @throws TypeError for an unknown initialiser name
  */
 export function initNetwork(sizes: readonly number[], init: InitName, seed: number): LayerInit[] {
+  checkInit(init);
   const rng = createRng(seed);
   // Nielsen's order: every bias vector first, then every weight matrix.
   const biases = sizes.slice(1).map((n) => (init === 'he' ? zeros([n, 1], { requiresGrad: true }) : randn([n, 1], { rng, requiresGrad: true })));
@@ -70,6 +74,7 @@ export function initNetwork(sizes: readonly number[], init: InitName, seed: numb
  * @throws TypeError naming the unknown initialiser
  */
 export function checkInit(name: string): InitName {
+  if (typeof name !== 'string') throw new TypeError(`unknown init ${String(name)}; expected one of normal, scaled, he`);
   if (name === 'normal' || name === 'scaled' || name === 'he') return name;
   throw new TypeError(`unknown init '${name}'; expected one of normal, scaled, he`);
 }

@@ -147,6 +147,22 @@ describe('Network.fromJSON errors name the field and index', () => {
     expect(formatError(() => Network.fromJSON({ ...saved(), cost: 'hinge' })).message).toMatch(/^cost: unknown cost 'hinge'; expected one of quadratic, crossEntropy, logLikelihood$/);
     expect(formatError(() => Network.fromJSON({ ...saved(), cost: 3 })).message).toMatch(/^cost: expected a string, got 3$/);
   });
+
+  // A file is JSON, so "__proto__" arrives as an own key of the parsed object, as here.
+  it.each([
+    ['activation', 'valueOf'],
+    ['activation', '__proto__'],
+    ['activation', 'constructor'],
+    ['outputActivation', 'toString'],
+    ['outputActivation', 'hasOwnProperty'],
+    ['cost', '__proto__'],
+    ['cost', 'toString'],
+  ])('rejects %s "%s", a name of Object.prototype, as unknown', (field, name) => {
+    const json: unknown = JSON.parse(JSON.stringify({ ...saved(), [field]: name }));
+    const e = formatError(() => Network.fromJSON(json));
+    expect(e.field).toBe(field);
+    expect(e.message).toContain(`unknown ${field === 'cost' ? 'cost' : 'activation'} '${name}'`);
+  });
 });
 
 describe('a NumPy-style { weights, biases } file made by hand (fixtures/numpy-3-2-2.json)', () => {

@@ -79,6 +79,12 @@ function describe(value: unknown): string {
   return JSON.stringify(value) ?? String(value);
 }
 
+// NOTE: JSON has no Infinity, but JSON.parse reads a literal beyond float64's range (1e309) as
+// ±Infinity, which JSON.stringify would print as null.
+function notFinite(v: unknown): string {
+  return v === Infinity || v === -Infinity ? 'overflows float64' : `got ${describe(v)}`;
+}
+
 function readMatrix(value: unknown, field: string, rows: number, cols: number | null): { data: Float64Array; cols: number } {
   const expected = `[${rows},${cols ?? 'n'}]`;
   if (!Array.isArray(value) || value.length !== rows || !value.every((r) => Array.isArray(r))) {
@@ -89,7 +95,7 @@ function readMatrix(value: unknown, field: string, rows: number, cols: number | 
   (value as unknown[][]).forEach((row, i) => {
     if (row.length !== width) throw new ModelFormatError(`${field}[${i}]`, `expected ${width} values, got ${row.length}`);
     row.forEach((v, j) => {
-      if (typeof v !== 'number' || !Number.isFinite(v)) throw new ModelFormatError(`${field}[${i}][${j}]`, `not a finite number (got ${describe(v)})`);
+      if (typeof v !== 'number' || !Number.isFinite(v)) throw new ModelFormatError(`${field}[${i}][${j}]`, `not a finite number (${notFinite(v)})`);
       data[i * width + j] = v;
     });
   });
@@ -160,10 +166,17 @@ export function parseNetworkJSON(value: unknown): ParsedNetwork {
   return parsed;
 }
 
-function toNested(t: Tensor): number[][] {
+// JSON has no NaN or Infinity (JSON.stringify writes null, which no loader accepts), so a
+// non-finite parameter is refused here rather than saved as a file that cannot be read back.
+function toNested(t: Tensor, field: string): number[][] {
   const [rows, cols] = t.shape as [number, number];
   const out: number[][] = [];
-  for (let i = 0; i < rows; i++) out.push(Array.from(t.data.subarray(i * cols, (i + 1) * cols)));
+  for (let i = 0; i < rows; i++) {
+    const row = Array.from(t.data.subarray(i * cols, (i + 1) * cols));
+    const j = row.findIndex((v) => !Number.isFinite(v));
+    if (j !== -1) throw new ModelFormatError(`${field}[${i}][${j}]`, `not a finite number (got ${row[j]}); JSON cannot hold it, so the model was not saved`);
+    out.push(row);
+  }
   return out;
 }
 
@@ -199,14 +212,15 @@ export interface SerializableNetwork {
  * JSON.stringify(networkToJSON(net));
  * ```
  * @param net - the network
+ * @throws ModelFormatError naming the first weight or bias that is NaN or ±∞ (JSON cannot hold it)
  */
 export function networkToJSON(net: SerializableNetwork): NetworkJSON {
   const json: NetworkJSON = {
     sizes: [...net.sizes],
     activation: net.activation.name,
     cost: net.cost.name,
-    weights: net.weights.map(toNested),
-    biases: net.biases.map(toNested),
+    weights: net.weights.map((w, l) => toNested(w, `weights[${l}]`)),
+    biases: net.biases.map((b, l) => toNested(b, `biases[${l}]`)),
   };
   // Also written when it equals `activation` but the loader would pick another (softmax for
   // logLikelihood), so that fromJSON rebuilds the same network.

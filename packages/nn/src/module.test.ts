@@ -6,7 +6,7 @@
  * O(1) functions are good to ~1e-9 (CONVENTIONS.md).
  */
 import { describe, expect, it } from 'vitest';
-import { type Tensor, createRng, randn, tensor, zeros } from '@nabla/core';
+import { ShapeError, type Tensor, createRng, randn, tensor, zeros } from '@nabla/core';
 import { Dense } from './dense.ts';
 import { initLayer } from './init.ts';
 import { Module } from './module.ts';
@@ -143,6 +143,22 @@ describe('Dense', () => {
     const X = randn([3, 5], { seed: 3 });
     const f = (w: Tensor, b: Tensor): Tensor => new Dense(3, 2, { activation: 'tanh', params: { weight: w, bias: b } }).forward(X).square().sum();
     expect(f).toPassGradcheck([randn([2, 3], { seed: 1 }), randn([2, 1], { seed: 2 })], GRAD_TOL);
+  });
+});
+
+describe('layer sizes', () => {
+  it.each([0, -1, 1.5, Number.NaN, Infinity, '3' as unknown as number])('Dense rejects %s as inputs or outputs with a ShapeError naming the argument', (bad) => {
+    expect(() => new Dense(bad, 3)).toThrow(ShapeError);
+    const got = typeof bad === 'string' ? `"${bad}"` : String(bad);
+    expect(() => new Dense(bad, 3)).toThrow(`Dense: inputs must be a positive integer, got ${got}`);
+    expect(() => new Dense(3, bad)).toThrow(`Dense: outputs must be a positive integer, got ${got}`);
+    expect(() => new Network([2, bad, 1])).toThrow(ShapeError);
+  });
+
+  it('Dense rejects params whose shapes are not [outputs, inputs] and [outputs, 1]', () => {
+    const p = initLayer(3, 2, 'scaled', createRng(1));
+    expect(() => new Dense(4, 2, { params: p })).toThrow(/^Dense: params\.weight has shape \[2,3\], expected \[2,4\] \(outputs, inputs\)$/);
+    expect(() => new Dense(3, 2, { params: { weight: p.weight, bias: zeros([3, 1]) } })).toThrow(/^Dense: params\.bias has shape \[3,1\], expected \[2,1\]/);
   });
 });
 

@@ -8,10 +8,10 @@
  * last ulp or two may differ.
  */
 import { describe, expect, it } from 'vitest';
-import { type Tensor, tensor } from '@nabla/core';
+import { ShapeError, type Tensor, tensor } from '@nabla/core';
 import { backprop } from './backprop.ts';
 import { Network } from './network.ts';
-import { Adam, SGD } from './optim.ts';
+import { Adam, type ParamGroup, SGD } from './optim.ts';
 
 const EXACT = { rtol: 1e-14, atol: 1e-15 };
 
@@ -158,5 +158,61 @@ describe('Adam', () => {
     expect(() => new Adam([], { eta: 0 })).toThrow(/^Adam: eta must be a positive number, got 0$/);
     expect(() => new Adam([], { eta: -1 })).toThrow(RangeError);
     expect(() => new Adam([], { lambda: 0.1 })).toThrow(/^Adam: L2 regularisation \(lambda 0.1\) needs n, the training set size, > 0$/);
+  });
+});
+
+describe('optimizers given a gradient of the wrong shape', () => {
+  // Before the check SGD read past the end of a short gradient (5 of 6 weights became NaN) and
+  // Adam read the first values of a longer one, silently.
+  const optimizers: [string, (groups: ParamGroup[]) => { step(): void }][] = [
+    ['SGD', (g) => new SGD(g, { eta: 0.1 })],
+    ['SGD', (g) => new SGD(g, { eta: 0.1, momentum: 0.9 })],
+    ['Adam', (g) => new Adam(g)],
+  ];
+  it.each(optimizers)('%s throws a ShapeError naming the parameter and both shapes, and changes no parameter', (name, make) => {
+    const ok = withGrad(param([1, 2]), [1, 1]);
+    const w = withGrad(param([[1, 2, 3], [4, 5, 6]]), [1]);
+    const b = tensor([[5, 5, 5, 5, 5], [5, 5, 5, 5, 5], [5, 5, 5, 5, 5], [5, 5, 5, 5, 5], [5, 5, 5, 5, 5]], { requiresGrad: true, name: 'b' });
+    b.grad = tensor([1, 2, 3, 4, 5, 6]);
+    const opt = make([{ params: [ok] }, { params: [w, b] }]);
+    expect(() => opt.step()).toThrow(ShapeError);
+    expect(() => opt.step()).toThrow(`${name}.step: the gradient of groups[1].params[0] has shape [1], but the parameter has shape [2,3]`);
+    expect(ok).toBeAllclose([1, 2], { rtol: 0 }); // all or nothing: checked before any update
+    w.grad = tensor([[0, 0, 0], [0, 0, 0]]);
+    expect(() => opt.step()).toThrow(`${name}.step: the gradient of groups[1].params[1] ('b') has shape [6], but the parameter has shape [5,5]`);
+    expect(w).toBeAllclose([[1, 2, 3], [4, 5, 6]], { rtol: 0 });
+  });
+});
+
+describe('Adam.step with missing gradients', () => {
+  it('a step in which no parameter has a gradient changes nothing and does not count (later updates are as if it never happened)', () => {
+    const a = param([1, -2]);
+    const b = param([1, -2]);
+    const optA = new Adam([a], { eta: 0.1 });
+    const optB = new Adam([b], { eta: 0.1 });
+    optA.step(); // no .grad yet
+    optA.step();
+    expect(a).toBeAllclose([1, -2], { rtol: 0 });
+    for (const g of [[0.5, 1], [-1, 0.25]]) {
+      withGrad(a, g);
+      withGrad(b, g);
+      optA.step();
+      optB.step();
+    }
+    expect(a).toBeAllclose(b.toArray() as number[], { rtol: 0 });
+  });
+
+  it('skips a parameter without a gradient (its moments stay as they were) while the others step', () => {
+    const w = param([1, -2]);
+    const v = param([3]);
+    const alone = param([1, -2]);
+    const opt = new Adam([w, v], { eta: 0.1 });
+    const ref = new Adam([alone], { eta: 0.1 });
+    withGrad(w, [0.5, 1]);
+    withGrad(alone, [0.5, 1]);
+    opt.step();
+    ref.step();
+    expect(v).toBeAllclose([3], { rtol: 0 });
+    expect(w).toBeAllclose(alone.toArray() as number[], { rtol: 0 });
   });
 });

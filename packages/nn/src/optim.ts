@@ -1,4 +1,4 @@
-import type { Tensor } from '@nabla/core';
+import { ShapeError, type Tensor } from '@nabla/core';
 
 /** Parameters that share optimizer settings; `l2: true` applies weight decay to them. */
 export interface ParamGroup {
@@ -18,7 +18,10 @@ export interface L2Options {
 
 /** Something that updates parameters from their gradients. */
 export interface Optimizer {
-  /** Applies one update to every parameter from its `.grad` (parameters without one are skipped). */
+  /**
+   * Applies one update to every parameter from its `.grad` (parameters without one are skipped).
+   * @throws ShapeError, before changing anything, when a `.grad` has another shape than its parameter
+   */
   step(): void;
   /** Clears the gradients of every parameter. */
   zeroGrad(): void;
@@ -27,6 +30,25 @@ export interface Optimizer {
 function groupsOf(params: Tensor[] | ParamGroup[]): ParamGroup[] {
   if (params.length === 0) return [];
   return 'params' in (params[0] as object) ? (params as ParamGroup[]) : [{ params: params as Tensor[], l2: true }];
+}
+
+// Every gradient is checked before any parameter changes, so a bad one leaves the step undone
+// rather than half done. Parameters are named by position (and by `name` when they have one).
+function checkGradShapes(groups: readonly ParamGroup[], plain: boolean, who: string): void {
+  groups.forEach((group, g) =>
+    group.params.forEach((p, i) => {
+      if (p.grad === null) return;
+      const a = p.shape;
+      const b = p.grad.shape;
+      if (a.length === b.length && a.every((d, k) => d === b[k])) return;
+      const where = `${plain ? '' : `groups[${g}].`}params[${i}]${p.name !== undefined ? ` ('${p.name}')` : ''}`;
+      throw new ShapeError(`${who}.step`, `the gradient of ${where} has shape [${b.join(',')}], but the parameter has shape [${a.join(',')}]`, [a, b]);
+    }),
+  );
+}
+
+function isPlainList(params: Tensor[] | ParamGroup[]): boolean {
+  return params.length > 0 && !('params' in (params[0] as object));
 }
 
 function decayFactor(eta: number, o: L2Options, who: string): number {
@@ -62,6 +84,7 @@ export interface SGDOptions extends L2Options {
  */
 export class SGD implements Optimizer {
   private readonly groups: ParamGroup[];
+  private readonly plain: boolean;
   private readonly velocity = new Map<Tensor, Float64Array>();
   private readonly options: SGDOptions;
   private readonly decay: number;
@@ -74,11 +97,13 @@ export class SGD implements Optimizer {
   constructor(params: Tensor[] | ParamGroup[], options: SGDOptions) {
     checkRate(options.eta, 'SGD');
     this.groups = groupsOf(params);
+    this.plain = isPlainList(params);
     this.options = options;
     this.decay = decayFactor(options.eta, options, 'SGD');
   }
 
   step(): void {
+    checkGradShapes(this.groups, this.plain, 'SGD');
     const { eta, momentum = 0 } = this.options;
     for (const group of this.groups) {
       const decay = group.l2 ? this.decay : 1;
@@ -121,6 +146,10 @@ export interface AdamOptions extends L2Options {
  * Adam (Kingma & Ba) with bias correction. L2, when asked for, adds (λ/n)·w to the gradient of
  * the `l2` groups before the moments, the coupled form.
  *
+ * NOTE: a parameter whose `.grad` is `null` is skipped (its moments stay as they were), and a
+ * `step()` in which no parameter has a gradient changes nothing and is not counted, so it does
+ * not shift the bias correction (1 − β^t) of later steps.
+ *
  * @example
  * ```ts
  * const opt = new Adam(net.paramGroups(), { eta: 1e-3 });
@@ -128,6 +157,7 @@ export interface AdamOptions extends L2Options {
  */
 export class Adam implements Optimizer {
   private readonly groups: ParamGroup[];
+  private readonly plain: boolean;
   private readonly moments = new Map<Tensor, { m: Float64Array; v: Float64Array }>();
   private readonly options: Required<Omit<AdamOptions, 'n'>> & { n: number };
   private t = 0;
@@ -143,10 +173,15 @@ export class Adam implements Optimizer {
     const lambda = options.lambda ?? 0;
     if (lambda !== 0) decayFactor(eta, options, 'Adam');
     this.groups = groupsOf(params);
+    this.plain = isPlainList(params);
     this.options = { eta, beta1: options.beta1 ?? 0.9, beta2: options.beta2 ?? 0.999, epsilon: options.epsilon ?? 1e-8, lambda, n: options.n ?? 1 };
   }
 
   step(): void {
+    checkGradShapes(this.groups, this.plain, 'Adam');
+    // A step in which no parameter has a gradient is no step: counting it would change the
+    // bias correction of every later update.
+    if (!this.groups.some((group) => group.params.some((p) => p.grad !== null))) return;
     const { eta, beta1, beta2, epsilon, lambda, n } = this.options;
     this.t++;
     const c1 = 1 - beta1 ** this.t;

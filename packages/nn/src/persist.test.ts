@@ -79,6 +79,37 @@ describe('saveModel', () => {
     expect(leftovers()).toEqual([]);
   });
 
+  it('refuses to write non-finite weights (JSON has no NaN), naming the field, and leaves an existing file untouched', async () => {
+    const path = join(dir, 'model.json');
+    writeFileSync(path, '{"old":true}');
+    for (const bad of [Number.NaN, Infinity, -Infinity]) {
+      const net = new Network([3, 2, 1], { seed: 1 });
+      net.weights[1]!.data[1] = bad;
+      const error = await saveModel(path, net).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(ModelFormatError);
+      expect((error as Error).message).toBe(`weights[1][0][1]: not a finite number (got ${bad}); JSON cannot hold it, so the model was not saved`);
+    }
+    const net = new Network([3, 2, 1], { seed: 1 });
+    net.biases[0]!.data[1] = Number.NaN;
+    await expect(saveModel(path, net)).rejects.toThrow(/^biases\[0\]\[1\]\[0\]: not a finite number \(got NaN\)/);
+    expect(readFileSync(path, 'utf8')).toBe('{"old":true}');
+    expect(leftovers()).toEqual([]);
+  });
+
+  it('uses one predictable temp name per target, so a save after a killed one leaves no temp file behind', async () => {
+    const path = join(dir, 'model.json');
+    // What a save killed midway leaves: the temp file of this version, and those of older
+    // versions (model.json.<pid>.<ms>.tmp, one more per kill).
+    writeFileSync(`${path}.tmp`, '{"half": ');
+    writeFileSync(`${path}.4242.1764633600000.tmp`, '{"half": ');
+    writeFileSync(`${path}.77.1764633600001.tmp`, '');
+    writeFileSync(join(dir, 'other.json.77.1764633600001.tmp'), ''); // another target's: not ours to remove
+    const net = new Network([2, 2, 1], { seed: 1 });
+    await saveModel(path, net);
+    expect(JSON.parse(readFileSync(path, 'utf8'))).toEqual(net.toJSON());
+    expect(leftovers()).toEqual(['other.json.77.1764633600001.tmp']);
+  });
+
   it('writeFileAtomic writes text as given', async () => {
     const path = join(dir, 'a.txt');
     await writeFileAtomic(path, 'héllo\n');
@@ -115,6 +146,17 @@ describe('loadModel', () => {
     expect(error).toBeInstanceOf(ModelFormatError);
     expect((error as Error).message).toBe(`${path}: biases[0]: expected [2,1], got [2]`);
     expect((error as ModelFormatError).field).toBe(`${path}: biases[0]`);
+  });
+
+  it('says a number too large for float64 (1e309, which JSON.parse reads as Infinity) overflows, instead of "(got null)"', async () => {
+    const path = join(dir, 'huge.json');
+    const text = JSON.stringify(new Network([3, 2], { seed: 1 }).toJSON()).replace(/("weights":\[\[\[)[^,]+,/, '$11e309,');
+    writeFileSync(path, text);
+    const error = await loadModel(path).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ModelFormatError);
+    expect((error as Error).message).toBe(`${path}: weights[0][0][0]: not a finite number (overflows float64)`);
+    writeFileSync(path, text.replace('1e309', '-1e309'));
+    await expect(loadModel(path)).rejects.toThrow(/weights\[0\]\[0\]\[0\]: not a finite number \(overflows float64\)$/);
   });
 
   it('passes on the file system’s error for a missing file', async () => {
