@@ -282,12 +282,64 @@ describe('detectAnomaly', () => {
     expect(x.grad!.item()).toBe(Infinity);
   });
 
-  it('setDetectAnomaly(true) turns it on for later backward() calls', () => {
-    setDetectAnomaly(true);
+  it('setDetectAnomaly(true) turns it on for the forward pass and for later backward() calls', () => {
     const x = tensor([0], { requiresGrad: true });
-    expect(() => x.log().sum().backward()).toThrow(AnomalyError);
-    // an explicit option wins over the default
-    expect(() => x.log().sum().backward(undefined, { detectAnomaly: false })).not.toThrow();
+    const y = x.log().sum(); // built with checks off: the -Infinity passes
+    setDetectAnomaly(true);
+    try {
+      expect(() => x.log()).toThrow(/^log: forward produced -Infinity at flat index 0 of its output \(shape \[1\]\) from finite inputs$/);
+      expect(() => y.backward()).toThrow(AnomalyError);
+      // an explicit option wins over the default
+      expect(() => y.backward(undefined, { detectAnomaly: false })).not.toThrow();
+    } finally {
+      setDetectAnomaly(false);
+    }
+  });
+
+  it('names the input that carried a non-finite value into the forward pass (a pixel, a weight)', () => {
+    setDetectAnomaly(true);
+    try {
+      const X = tensor([[1, NaN], [0, 1]], { name: 'X' });
+      const w = tensor([[1, 2]], { requiresGrad: true, name: 'w' });
+      expect(() => w.matmul(X)).toThrow(/^matmul: input 1 \(X\) of shape \[2,2\] holds NaN at flat index 1 \(a leaf: the value was in the data or a parameter\); it made the output non-finite$/);
+      const big = tensor([[800]], { name: 'w' });
+      expect(() => big.exp().mul(2)).toThrow(/^exp: forward produced Infinity/);
+    } finally {
+      setDetectAnomaly(false);
+    }
+  });
+});
+
+describe('tensors changed after an op used them', () => {
+  it('backward raises, naming the op and the input, instead of a gradient from the new values', () => {
+    const w = tensor([1, 2], { requiresGrad: true, name: 'w' });
+    const loss = w.mul(w).sum();
+    w.data[0] = 10;
+    expect(() => loss.backward()).toThrow(GradError);
+    expect(() => loss.backward()).toThrow(/^mul: input 0 \(w\) of shape \[2\] was changed in place after mul used it/);
+  });
+
+  it("an intermediate (sigmoid's output, which its rule reads) is guarded too, at the first op that holds it", () => {
+    const x = tensor([0.5], { requiresGrad: true });
+    const a = x.sigmoid();
+    const loss = a.mul(2).sum();
+    a.data[0] = 0.9;
+    expect(() => loss.backward()).toThrow(/^mul: input 0 of shape \[1\] was changed in place after mul used it/);
+  });
+
+  it('reading without writing, and the usual loop (backward, update, new forward), are fine', () => {
+    const w = tensor([1, 2], { requiresGrad: true });
+    const loss = w.square().sum();
+    void w.data[0]; // a read
+    loss.backward();
+    expect(w.grad).toBeAllclose([2, 4]);
+    for (let step = 0; step < 3; step++) {
+      w.zeroGrad();
+      w.square().sum().backward();
+      const g = w.grad!.data;
+      for (let i = 0; i < 2; i++) w.data[i] = w.data[i]! - 0.25 * g[i]!;
+    }
+    expect(w).toBeAllclose([0.125, 0.25]);
   });
 });
 

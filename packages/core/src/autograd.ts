@@ -1,6 +1,6 @@
 import { AnomalyError, GradError, ShapeError, formatShape } from './errors.ts';
 import { type Shape, shapesEqual } from './shape.ts';
-import { Tensor, activeTracer, allocate, inRule, isGradEnabled, noGrad, record, watchRawReads, withGradMode } from './tensor.ts';
+import { Tensor, activeTracer, allocate, anomalyChecksOn, checkUnchanged, inRule, isGradEnabled, noGrad, record, setAnomalyChecks, watchRawReads, withGradMode } from './tensor.ts';
 import { add } from './ops.ts';
 
 /** Options of `backward()`. */
@@ -18,10 +18,12 @@ export interface BackwardOptions {
   createGraph?: boolean;
 }
 
-let anomalyByDefault = false;
 
 /**
- * Turns anomaly detection on or off for every later `backward()` that does not say otherwise.
+ * Turns anomaly detection on or off: every op then checks its forward output (naming the first
+ * op whose output is non-finite, and the input that carried the value in), and every later
+ * `backward()` that does not say otherwise checks each rule's output; training engines check
+ * their steps (slower; for debugging).
  * @example
  * ```ts
  * setDetectAnomaly(true);
@@ -29,7 +31,7 @@ let anomalyByDefault = false;
  * @param on - whether backward checks each rule's output for NaN/Infinity
  */
 export function setDetectAnomaly(on: boolean): void {
-  anomalyByDefault = on;
+  setAnomalyChecks(on);
 }
 
 /**
@@ -41,7 +43,7 @@ export function setDetectAnomaly(on: boolean): void {
  * ```
  */
 export function isAnomalyDetectionEnabled(): boolean {
-  return anomalyByDefault;
+  return anomalyChecksOn();
 }
 
 /**
@@ -170,6 +172,19 @@ function walk(root: Tensor, seed: Tensor, w: Walk, visit: (t: Tensor, g: Tensor)
     for (const t of order) if (w.wanted.has(t) || t.node?.inputs.some((x) => leads!.has(x))) leads.add(t);
   }
   const grads = new Map<Tensor, Tensor>([[root, seed]]);
+  const tracing = activeTracer();
+  // The rules' own ops are not checked as forward ops: the walk checks what each rule returns
+  // (with `detect`), naming the op whose rule it is.
+  const checks = anomalyChecksOn();
+  setAnomalyChecks(false);
+  try {
+    walkFrom(order, grads, leads, tracing, w, visit);
+  } finally {
+    setAnomalyChecks(checks);
+  }
+}
+
+function walkFrom(order: readonly Tensor[], grads: Map<Tensor, Tensor>, leads: Set<Tensor> | null, tracing: unknown, w: Walk, visit: (t: Tensor, g: Tensor) => void): void {
   withGradMode(w.createGraph, () => {
     for (let k = order.length - 1; k >= 0; k--) {
       const t = order[k]!;
@@ -182,6 +197,7 @@ function walk(root: Tensor, seed: Tensor, w: Walk, visit: (t: Tensor, g: Tensor)
       if (node === null) continue;
       const needs = node.inputs.map((x) => x.requiresGrad && (leads === null || leads.has(x)));
       if (!needs.includes(true)) continue;
+      if (tracing === null) checkUnchanged(node.op, [...node.inputs, t]);
       const results = nodeGrads(t, g, needs, w.createGraph);
       node.inputs.forEach((input, i) => {
         const r = results[i];
@@ -253,7 +269,7 @@ function onesLike(t: Tensor): Tensor {
 export function backward(root: Tensor, seed?: Tensor, options?: BackwardOptions): void {
   checkRoot('backward', root, seed);
   const createGraph = options?.createGraph ?? false;
-  const detect = options?.detectAnomaly ?? anomalyByDefault;
+  const detect = options?.detectAnomaly ?? anomalyChecksOn();
   // Without a graph, `.grad` must own its storage: a leaf's gradient may be the seed itself.
   const s = seed === undefined ? onesLike(root) : createGraph ? seed : seed.clone();
   walk(root, s, { createGraph, detect, ...(createGraph ? { rootName: root.name ?? 'L' } : {}) }, (t, g) => {
@@ -276,7 +292,7 @@ export function gradients(root: Tensor, inputs: readonly Tensor[], seed: Tensor 
   const found = new Map<Tensor, Tensor>();
   if (root.requiresGrad) {
     checkRoot('grad', root, seed);
-    walk(root, seed ?? onesLike(root), { createGraph, detect: anomalyByDefault, wanted }, (t, g) => {
+    walk(root, seed ?? onesLike(root), { createGraph, detect: anomalyChecksOn(), wanted }, (t, g) => {
       if (wanted.has(t)) found.set(t, g);
     });
   }

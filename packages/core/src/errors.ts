@@ -87,8 +87,11 @@ export class GradError extends Error {
 }
 
 /**
- * Thrown by `backward()` with `detectAnomaly` on, when an op's backward rule produces NaN or
- * Infinity; names the op, the input and the first bad element.
+ * Thrown with anomaly detection on (`setDetectAnomaly(true)`, or `backward()`'s
+ * `detectAnomaly`): by `backward()` when an op's backward rule produces NaN or Infinity, naming
+ * the op, the input and the first bad element; by the forward pass at the first op whose output
+ * is non-finite, naming the op and, when the value came in through an input (a pixel, a
+ * weight), that input and the element.
  *
  * @example
  * ```ts
@@ -102,7 +105,7 @@ export class AnomalyError extends Error {
   override readonly name = 'AnomalyError';
   /** The op whose backward rule produced the bad value. */
   readonly op: string;
-  /** Which input's gradient held it. */
+  /** Which input's gradient held it (backward), or carried it in (forward); −1 when the op made it. */
   readonly inputIndex: number;
   /** Flat index of the first non-finite element. */
   readonly index: number;
@@ -116,14 +119,38 @@ export class AnomalyError extends Error {
    * @param index - flat index of the first non-finite element
    * @param value - the value found there
    */
-  constructor(op: string, inputIndex: number, shape: Shape, index: number, value: number) {
-    super(
-      `${op}: backward produced ${value} in the gradient of input ${inputIndex} ` +
-        `(shape ${formatShape(shape)}) at flat index ${index}`,
-    );
+  constructor(op: string, inputIndex: number, shape: Shape, index: number, value: number, message?: string) {
+    super(message ?? `${op}: backward produced ${value} in the gradient of input ${inputIndex} (shape ${formatShape(shape)}) at flat index ${index}`);
     this.op = op;
     this.inputIndex = inputIndex;
     this.index = index;
     this.value = value;
+  }
+
+  /**
+   * The forward output of `op` became non-finite from finite inputs (inputIndex −1).
+   * @param op - the op
+   * @param shape - its output's shape
+   * @param index - flat index of the first non-finite output element
+   * @param value - the value there
+   */
+  static produced(op: string, shape: Shape, index: number, value: number): AnomalyError {
+    return new AnomalyError(op, -1, shape, index, value, `${op}: forward produced ${value} at flat index ${index} of its output (shape ${formatShape(shape)}) from finite inputs`);
+  }
+
+  /**
+   * A non-finite value came into the forward pass through input `inputIndex` of `op`.
+   * @param op - the first op whose output was non-finite
+   * @param inputIndex - the input that carried the value
+   * @param name - that input's name, if any
+   * @param shape - that input's shape
+   * @param index - flat index of the first non-finite element in it
+   * @param value - the value there
+   * @param leaf - the input is a leaf (data or a parameter) rather than an op's result
+   */
+  static carried(op: string, inputIndex: number, name: string | undefined, shape: Shape, index: number, value: number, leaf: boolean): AnomalyError {
+    const who = `input ${inputIndex}${name !== undefined ? ` (${name})` : ''} of shape ${formatShape(shape)}`;
+    const kind = leaf ? 'a leaf: the value was in the data or a parameter' : 'computed with anomaly checks off';
+    return new AnomalyError(op, inputIndex, shape, index, value, `${op}: ${who} holds ${value} at flat index ${index} (${kind}); it made the output non-finite`);
   }
 }

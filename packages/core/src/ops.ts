@@ -6,7 +6,7 @@
 import { DTypeError, ShapeError, formatShape } from './errors.ts';
 import { type Shape, broadcastShapes, keptShape, normalizeAxis, shapesEqual, sizeOf, validateShape } from './shape.ts';
 import { type PrimitiveAttrs, type PrimitiveName, primitives } from './primitives.ts';
-import { type Tensor, type TensorLike, allocate, record, runKernel, toTensor } from './tensor.ts';
+import { type Tensor, type TensorLike, allocate, anomalyChecksOn, checkForward, record, runKernel, toTensor } from './tensor.ts';
 
 /**
  * Runs a primitive on tensors: allocates the output (or shares input 0's storage for views),
@@ -22,6 +22,7 @@ export function apply<P extends PrimitiveName>(name: P, inputs: readonly Tensor[
   runKernel(() => {
     out = primitive.view ? inputs[0]!.data : allocate(sizeOf(outShape));
     primitive.forward({ x: inputs.map((t) => t.data), shapes: inputs.map((t) => t.shape), out, outShape, attrs });
+    if (anomalyChecksOn()) checkForward(name, inputs, out, outShape);
   });
   return record(out, outShape, { op: name, inputs, attrs: attrs as Record<string, unknown> | null, primitive: primitive as never });
 }

@@ -1,4 +1,4 @@
-import { DTypeError, ShapeError, formatShape } from './errors.ts';
+import { AnomalyError, DTypeError, GradError, ShapeError, formatShape } from './errors.ts';
 import { type Shape, shapesEqual, sizeOf, validateShape } from './shape.ts';
 import { type Rng, createRng, defaultRng } from './random.ts';
 import * as ops from './ops.ts';
@@ -89,6 +89,86 @@ export function withGradMode<T>(enabled: boolean, fn: () => T): T {
 }
 
 let kernelDepth = 0;
+let anomalyChecks = false;
+
+/**
+ * Turns anomaly checks on or off (set by `setDetectAnomaly`): every op then checks its forward
+ * output, and `backward()` each rule's.
+ * @param on - whether to check
+ */
+export function setAnomalyChecks(on: boolean): void {
+  anomalyChecks = on;
+}
+
+/** Whether anomaly checks are on. */
+export function anomalyChecksOn(): boolean {
+  return anomalyChecks;
+}
+
+/**
+ * With anomaly checks on, called after an op's forward kernel: at the first non-finite value
+ * of its output, raises an {@link AnomalyError} naming the op and, when a non-finite value came
+ * in through an input (a pixel, a weight), that input and the element.
+ * @param op - the op
+ * @param inputs - its inputs
+ * @param out - its output values
+ * @param shape - the output's shape
+ */
+export function checkForward(op: string, inputs: readonly Tensor[], out: Float64Array, shape: Shape): void {
+  const bad = firstNonFinite(out);
+  if (bad < 0) return;
+  inputs.forEach((x, i) => {
+    const at = firstNonFinite(x.data);
+    if (at >= 0) throw AnomalyError.carried(op, i, x.name, x.shape, at, x.data[at]!, x.node === null);
+  });
+  throw AnomalyError.produced(op, shape, bad, out[bad]!);
+}
+
+function firstNonFinite(d: Float64Array): number {
+  for (let i = 0; i < d.length; i++) if (!Number.isFinite(d[i]!)) return i;
+  return -1;
+}
+
+/** A 52-bit fingerprint of the values' bits (two 32-bit FNV-style lanes). */
+function fingerprint(d: Float64Array): number {
+  const words = new Int32Array(d.buffer, d.byteOffset, d.length * 2);
+  let h1 = 0x811c9dc5 | 0;
+  let h2 = 0x01000193 | 0;
+  for (let i = 0; i < words.length; i++) {
+    const v = words[i]!;
+    h1 = Math.imul(h1 ^ v, 0x01000193);
+    h2 = (Math.imul(h2, 31) + v) | 0;
+  }
+  return (h1 >>> 0) + (h2 >>> 12) * 4294967296;
+}
+
+/**
+ * Marks tensors as held by an op of a live graph (a new graph over them starts afresh).
+ * @param tensors - the op's inputs and output
+ */
+function markSaved(tensors: readonly Tensor[]): void {
+  for (const t of tensors) t.markSaved();
+}
+
+/**
+ * Raises a `GradError` when the values of one of `tensors` changed since an op of the graph
+ * used them: the rule of `op` would read the new values.
+ * @param op - the op whose rule is about to run
+ * @param tensors - its inputs, then its output
+ */
+export function checkUnchanged(op: string, tensors: readonly Tensor[]): void {
+  tensors.forEach((t, i) => {
+    if (t.changedSinceSaved()) {
+      const who = i === tensors.length - 1 ? 'its output' : `input ${i}`;
+      const named = t.name !== undefined ? ` (${t.name})` : '';
+      throw new GradError(
+        op,
+        `${who}${named} of shape ${formatShape(t.shape)} was changed in place after ${op} used it, so its gradient would be computed from the new values; ` +
+          'run the forward pass again after changing it (or change a copy)',
+      );
+    }
+  });
+}
 let ruleOwner: string | undefined;
 
 /**
@@ -133,7 +213,7 @@ export function watchRawReads<T>(watched: ReadonlyMap<Tensor, string>, fn: () =>
     const data = t.data;
     Object.defineProperty(t, 'data', {
       configurable: true,
-      enumerable: true,
+      enumerable: false,
       get() {
         if (kernelDepth === 0 && read === null) read = `${label} (shape ${formatShape(t.shape)})`;
         return data;
@@ -143,10 +223,8 @@ export function watchRawReads<T>(watched: ReadonlyMap<Tensor, string>, fn: () =>
   try {
     return { result: fn(), read };
   } finally {
-    for (const t of watched.keys()) {
-      const data = t.data;
-      Object.defineProperty(t, 'data', { configurable: true, enumerable: true, writable: true, value: data });
-    }
+    // The class's own getter takes over again.
+    for (const t of watched.keys()) delete (t as unknown as { data?: unknown }).data;
   }
 }
 
@@ -172,8 +250,13 @@ export type TensorLike = Tensor | number;
 export class Tensor {
   /** Dimensions, outermost first; `[]` for a scalar. */
   readonly shape: Shape;
-  /** The values, row-major and contiguous; writable, for optimizers that update in place. */
-  readonly data: Float64Array;
+  #data: Float64Array;
+  /**
+   * Set while an op of a live graph holds this tensor: the fingerprint of its values taken at
+   * the first raw read after that (`null`: not read since), so `backward()` can tell whether
+   * they were changed in place (see {@link checkUnchanged}).
+   */
+  #saved: { fingerprint: number | null } | null = null;
   /** Number of elements. */
   readonly size: number;
   /** Storage type; always `'float64'` for tensors of the autodiff engine. */
@@ -197,7 +280,7 @@ export class Tensor {
    * @param node - the op that produced it (internal)
    */
   constructor(data: Float64Array, shape: Shape, requiresGrad = false, node: GraphNode | null = null) {
-    this.data = data;
+    this.#data = data;
     this.size = data.length;
     this.shape = Object.freeze([...shape]);
     this.requiresGrad = requiresGrad;
@@ -207,6 +290,35 @@ export class Tensor {
     // constant of the tape: the caller cannot refill it, so what depends only on such leaves
     // is computed once.
     if (node === null && tracer !== null) tracer.constants?.add(this);
+  }
+
+  /**
+   * The values, row-major and contiguous; writable, for optimizers that update in place.
+   *
+   * NOTE: changing the values of a tensor that an op of a graph used, then calling `backward()`
+   * on that graph, raises a `GradError` (the rule would read the new values and give a wrong
+   * gradient). It is seen when the change goes through `.data` read after the op was recorded
+   * (as `w.data[0] = 1` or an optimizer's update does); a reference to the array kept from
+   * before the forward pass bypasses the check.
+   */
+  get data(): Float64Array {
+    const saved = this.#saved;
+    // The first raw read after an op recorded this tensor may be a write: remember the values
+    // it sees (reads inside kernels are the engine's own, and change nothing).
+    if (saved !== null && saved.fingerprint === null && kernelDepth === 0) saved.fingerprint = fingerprint(this.#data);
+    return this.#data;
+  }
+
+  /** Marks this tensor as held by an op of a live graph (internal; see `data`). */
+  markSaved(): void {
+    if (this.#saved === null) this.#saved = { fingerprint: null };
+    else this.#saved.fingerprint = null;
+  }
+
+  /** True when values read raw since an op recorded this tensor have changed (internal). */
+  changedSinceSaved(): boolean {
+    const saved = this.#saved;
+    return saved !== null && saved.fingerprint !== null && fingerprint(this.#data) !== saved.fingerprint;
   }
 
   /** Number of dimensions (0 for a scalar). */
@@ -761,5 +873,11 @@ export function record(data: Float64Array, shape: Shape, node: GraphNode): Tenso
   // A primitive without a derivative (a comparison, sign) starts no gradient path.
   if (gradEnabled && node.primitive?.vjp !== null) for (const t of node.inputs) if (t.requiresGrad) needs = true;
   if (!needs && tracer === null) return new Tensor(data, shape);
-  return new Tensor(data, shape, needs, ruleOwner === undefined ? node : { ...node, gradOf: ruleOwner });
+  const out = new Tensor(data, shape, needs, ruleOwner === undefined ? node : { ...node, gradOf: ruleOwner });
+  // A tape replays into its buffers by design; only eager graphs guard their values.
+  if (needs && tracer === null) {
+    markSaved(node.inputs);
+    out.markSaved();
+  }
+  return out;
 }
