@@ -1,6 +1,6 @@
 import { GradError, formatShape } from './errors.ts';
 import { propagate, topologicalOrder } from './autograd.ts';
-import { Tensor, type Tracer, noGrad, withTracer } from './tensor.ts';
+import { Tensor, type Tracer, anomalyChecksOn, checkForward, noGrad, runKernel, withTracer } from './tensor.ts';
 
 /** Options of {@link trace}. */
 export interface TraceOptions {
@@ -22,7 +22,9 @@ export interface Tape {
   readonly output: Tensor;
   /**
    * Recomputes every node in order from the current values of the leaves (write new inputs
-   * into their `data` first). Returns the output's first element, handy for a loss.
+   * into their `data` first). Returns the output's first element, handy for a loss. With
+   * anomaly detection on (`setDetectAnomaly`), it raises an `AnomalyError` at the first op
+   * whose output is non-finite, naming the input that carried the value in.
    */
   forward(): number;
   /**
@@ -99,6 +101,20 @@ export function trace(fn: () => Tensor, options: TraceOptions = {}): Tape {
   const forwardSteps = program(forwardOrder);
   const backwardSteps = program(backwardOrder);
   const grads = [...gradOf];
+  // With anomaly detection on, each replayed op's output is checked as eager ops check theirs.
+  const checked = (order: readonly Tensor[], steps: readonly (() => void)[]): (() => void) => {
+    const replayed = order.filter((t) => !constant.has(t));
+    return () => {
+      for (let k = 0; k < steps.length; k++) {
+        steps[k]!();
+        const t = replayed[k]!;
+        const op = t.node!.gradOf !== undefined ? `${t.node!.op} (rule of ${t.node!.gradOf})` : t.node!.op;
+        checkForward(op, t.node!.inputs, t.data, t.shape);
+      }
+    };
+  };
+  const forwardChecked = checked(forwardOrder, forwardSteps);
+  const backwardChecked = checked(backwardOrder, backwardSteps);
 
   return {
     output,
@@ -106,13 +122,15 @@ export function trace(fn: () => Tensor, options: TraceOptions = {}): Tape {
     backwardSize: backwardSteps.length,
     forward(): number {
       noGrad(() => {
-        for (let k = 0; k < forwardSteps.length; k++) forwardSteps[k]!();
+        if (anomalyChecksOn()) runKernel(forwardChecked);
+        else for (let k = 0; k < forwardSteps.length; k++) forwardSteps[k]!();
       });
       return output.data[0]!;
     },
     backward(): void {
       noGrad(() => {
-        for (let k = 0; k < backwardSteps.length; k++) backwardSteps[k]!();
+        if (anomalyChecksOn()) runKernel(backwardChecked);
+        else for (let k = 0; k < backwardSteps.length; k++) backwardSteps[k]!();
       });
       // Re-attached every time: an eager backward() in between may have replaced `.grad`.
       for (const [t, g] of grads) t.grad = g;

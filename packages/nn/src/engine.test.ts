@@ -1,4 +1,4 @@
-import { createRng, fromData, wasmSimdSupported } from '@nabla/core';
+import { AnomalyError, createRng, fromData, setDetectAnomaly, wasmSimdSupported } from '@nabla/core';
 import { describe, expect, it } from 'vitest';
 import { type ActivationName, type CostName, Network, SGD, createTrainingEngine } from './index.ts';
 
@@ -158,4 +158,43 @@ describe('createTrainingEngine', () => {
       expect(() => createTrainingEngine(net, { engine: name as 'backprop', batchSizes: [4], eta: 1 })).toThrow(`createTrainingEngine: unknown engine '${name}'`);
     }
   });
+});
+
+describe('anomaly detection reaches the training engines', () => {
+  const setup = (engine: 'autodiff' | 'backprop', weight = 0) => {
+    const net = new Network([4, 3, 2], { seed: 1, init: 'scaled' });
+    if (weight !== 0) net.weights[0]!.data[5] = weight; // w^1[1,1]
+    const e = createTrainingEngine(net, { engine, batchSizes: [2], eta: 0.5 });
+    const { X, Y } = e.batch(2);
+    X.set([0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8]);
+    Y.set([1, 0, 0, 1]);
+    return { e, X };
+  };
+  const on = <T>(fn: () => T): T => {
+    setDetectAnomaly(true);
+    try {
+      return fn();
+    } finally {
+      setDetectAnomaly(false);
+    }
+  };
+
+  for (const engine of ['autodiff', 'backprop'] as const) {
+    it(`${engine}: off, a NaN pixel trains on silently; on, the step names the pixel`, () => {
+      const off = setup(engine);
+      off.X[3] = NaN; // row 1 (pixel 1), column 1 (example 1) of X [4, 2]
+      expect(Number.isNaN(off.e.step(2))).toBe(true);
+      const checked = setup(engine);
+      checked.X[3] = NaN;
+      const pattern = engine === 'backprop' ? /^backprop engine, layer 1: pixel 1 of example 1 in X is NaN; it made z\^1 non-finite$/ : /^matmul: input 1 \(X\) of shape \[4,2\] holds NaN at flat index 3/;
+      on(() => expect(() => checked.e.step(2)).toThrow(pattern));
+      on(() => expect(() => checked.e.step(2)).toThrow(AnomalyError));
+    });
+
+    it(`${engine}: on, an infinite weight is named, and finite steps pass`, () => {
+      const pattern = engine === 'backprop' ? /^backprop engine, layer 1: weight w\^1\[1,1\] is Infinity/ : /^matmul: input 0 \(w\^1\) of shape \[3,4\] holds Infinity at flat index 5/;
+      on(() => expect(() => setup(engine, Infinity).e.step(2)).toThrow(pattern));
+      on(() => expect(setup(engine).e.step(2)).toBeGreaterThan(0));
+    });
+  }
 });

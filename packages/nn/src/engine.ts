@@ -7,7 +7,7 @@
  * - `'autodiff'`: the network's loss traced once as a tape (`trace` in @nabla/core) and
  *   replayed each step, gradients from the ops' backward rules, then the same update.
  */
-import { type FloatDType, type MatrixKernels, type Tape, type Tensor, createKernels, fromData, trace } from '@nabla/core';
+import { AnomalyError, type FloatDType, type MatrixKernels, type Tape, type Tensor, createKernels, fromData, isAnomalyDetectionEnabled, trace } from '@nabla/core';
 import type { Activation } from './activations.ts';
 import { Network } from './network.ts';
 
@@ -235,6 +235,40 @@ function multiplyByPrime(act: Activation, d: Floats, z: Floats, a: Floats): void
   else if (name === 'tanh') for (let i = 0; i < d.length; i++) d[i] = d[i]! * (1 - a[i]! * a[i]!);
 }
 
+function firstNonFinite(d: Floats): number {
+  for (let i = 0; i < d.length; i++) if (!Number.isFinite(d[i]!)) return i;
+  return -1;
+}
+
+/**
+ * With anomaly detection on, the δ engine's forward pass is checked layer by layer: the first
+ * layer whose z or a is non-finite is named, with what carried the value in (a pixel of X, a
+ * weight or bias) or, when its inputs were finite, the layer itself.
+ */
+function checkForwardLayers(sizes: readonly number[], m: number, W: Floats[], B: Floats[], Z: Floats[], A: Floats[]): void {
+  const L = sizes.length - 1;
+  const at = (flat: number, cols: number): string => `[${Math.floor(flat / cols)},${flat % cols}]`;
+  for (let l = 1; l <= L; l++) {
+    const zBad = firstNonFinite(Z[l]!);
+    const aBad = firstNonFinite(A[l]!);
+    if (zBad < 0 && aBad < 0) continue;
+    const op = `backprop engine, layer ${l}`;
+    const x = firstNonFinite(A[l - 1]!);
+    if (x >= 0) {
+      const what = l === 1 ? `pixel ${Math.floor(x / m)} of example ${x % m} in X` : `a^${l - 1} at ${at(x, m)}`;
+      throw new AnomalyError(op, 0, [sizes[l - 1]!, m], x, A[l - 1]![x]!, `${op}: ${what} is ${A[l - 1]![x]!}; it made z^${l} non-finite`);
+    }
+    const w = firstNonFinite(W[l - 1]!);
+    if (w >= 0) throw new AnomalyError(op, 1, [sizes[l]!, sizes[l - 1]!], w, W[l - 1]![w]!, `${op}: weight w^${l}${at(w, sizes[l - 1]!)} is ${W[l - 1]![w]!}; it made z^${l} non-finite`);
+    const b = firstNonFinite(B[l - 1]!);
+    if (b >= 0) throw new AnomalyError(op, 2, [sizes[l]!, 1], b, B[l - 1]![b]!, `${op}: bias b^${l}[${b},0] is ${B[l - 1]![b]!}; it made z^${l} non-finite`);
+    const flat = zBad >= 0 ? zBad : aBad;
+    const which = zBad >= 0 ? `z^${l} = w^${l}·a^${l - 1} + b^${l}` : `a^${l} = σ(z^${l})`;
+    const value = zBad >= 0 ? Z[l]![zBad]! : A[l]![aBad]!;
+    throw new AnomalyError(op, -1, [sizes[l]!, m], flat, value, `${op}: ${which} is ${value} at ${at(flat, m)} from finite inputs`);
+  }
+}
+
 function deltaEngine(net: Network, o: TrainingEngineOptions, decay: number, dtype: FloatDType): TrainingEngine {
   const sizes = net.sizes;
   const L = sizes.length - 1;
@@ -288,6 +322,7 @@ function deltaEngine(net: Network, o: TrainingEngineOptions, decay: number, dtyp
         k.gemmNN(sizes[l]!, m, sizes[l - 1]!, W[l - 1]!, A[l - 1]!, Z[l]!, false);
         activateInPlace(act(l), Z[l]!, B[l - 1]!, A[l]!, sizes[l]!, m, k.sigmoid);
       }
+      if (isAnomalyDetectionEnabled()) checkForwardLayers(sizes, m, W, B, Z, A);
       // BP1 through the cost's own reference code, in float64 (the output layer is small).
       out64.z.set(Z[L]!);
       out64.a.set(A[L]!);
@@ -328,10 +363,10 @@ function deltaEngine(net: Network, o: TrainingEngineOptions, decay: number, dtyp
 
 function tapeEngine(net: Network, o: TrainingEngineOptions, decay: number): TrainingEngine {
   const k = createKernels('float64', { bytes: bytesFor(net, o.batchSizes, 8, 24) + batchBytes(net, o), simd: o.simd ?? true });
-  const inArena = (t: Tensor): Tensor => {
+  const inArena = (t: Tensor, name: string): Tensor => {
     const data = k.alloc(t.size);
     data.set(t.data);
-    return fromData(data, t.shape, { requiresGrad: true });
+    return fromData(data, t.shape, { requiresGrad: true, name });
   };
   // A twin of the network whose parameters live in the kernels' memory, so the tape's matmuls
   // run there; `commit` copies them back.
@@ -339,11 +374,11 @@ function tapeEngine(net: Network, o: TrainingEngineOptions, decay: number): Trai
     activation: net.activation.name,
     outputActivation: net.outputActivation.name,
     cost: net.cost.name,
-    params: net.weights.map((w, l) => ({ weight: inArena(w), bias: inArena(net.biases[l]!) })),
+    params: net.weights.map((w, l) => ({ weight: inArena(w, `w^${l + 1}`), bias: inArena(net.biases[l]!, `b^${l + 1}`) })),
   });
   const tapes = new Map<number, { tape: Tape; X: Tensor; Y: Tensor }>();
   for (const m of new Set(o.batchSizes)) {
-    const X = fromData(k.alloc(net.sizes[0]! * m), [net.sizes[0]!, m]);
+    const X = fromData(k.alloc(net.sizes[0]! * m), [net.sizes[0]!, m], { name: 'X' });
     const Y = fromData(k.alloc(net.sizes[net.sizes.length - 1]! * m), [net.sizes[net.sizes.length - 1]!, m]);
     tapes.set(m, { tape: trace(() => twin.loss(X, Y), { allocate: (n) => k.alloc(n) }), X, Y });
   }
