@@ -1,3 +1,5 @@
 import { registerMatchers } from '@nabla/core/testing';
+import { registerModuleMatchers } from '@nabla/nn/testing';
 
 registerMatchers();
+registerModuleMatchers();

@@ -309,13 +309,19 @@ export class Tensor {
     return this.#data;
   }
 
-  /** Marks this tensor as held by an op of a live graph (internal; see `data`). */
+  /**
+   * Marks this tensor as held by an op of a live graph (see `data`).
+   * @internal
+   */
   markSaved(): void {
     if (this.#saved === null) this.#saved = { fingerprint: null };
     else this.#saved.fingerprint = null;
   }
 
-  /** True when values read raw since an op recorded this tensor have changed (internal). */
+  /**
+   * True when values read raw since an op recorded this tensor have changed.
+   * @internal
+   */
   changedSinceSaved(): boolean {
     const saved = this.#saved;
     return saved !== null && saved.fingerprint !== null && fingerprint(this.#data) !== saved.fingerprint;

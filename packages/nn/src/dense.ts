@@ -69,6 +69,29 @@ export class Dense extends Module {
   forward(x: Tensor): Tensor {
     return this.activation.apply(this.weightedInput(x));
   }
+
+  /** The saved form: sizes, activation by name, weight nested [out][in], bias [out][1]. */
+  toJSON(): DenseJSON {
+    const [outputs, inputs] = this.weight.shape as [number, number];
+    const rows = (t: Tensor, cols: number): number[][] => Array.from({ length: t.shape[0]! }, (_, i) => Array.from(t.data.subarray(i * cols, (i + 1) * cols)));
+    return { kind: 'dense', inputs, outputs, activation: this.activation.name, weight: rows(this.weight, inputs), bias: rows(this.bias, 1) };
+  }
+}
+
+/** The saved form of a {@link Dense} layer. */
+export interface DenseJSON {
+  /** Always `'dense'`. */
+  kind: 'dense';
+  /** n_in. */
+  inputs: number;
+  /** Neurons. */
+  outputs: number;
+  /** σ, by name. */
+  activation: string;
+  /** w, nested [out][in]. */
+  weight: number[][];
+  /** b, nested [out][1]. */
+  bias: number[][];
 }
 
 function checkSize(n: number, argument: string): void {

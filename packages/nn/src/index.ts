@@ -15,7 +15,19 @@
  * @module @nabla/nn
  */
 export { Module } from './module.ts';
-export { Dense, type DenseOptions } from './dense.ts';
+export { Dense, type DenseOptions, type DenseJSON } from './dense.ts';
+export {
+  Flatten,
+  LayerNorm,
+  layerFromJSON,
+  modelToJSON,
+  modelFromJSON,
+  type LayerNormOptions,
+  type FlattenJSON,
+  type LayerNormJSON,
+  type LayerJSON,
+  type ModelJSON,
+} from './layers.ts';
 export { Sequential, type Layer } from './sequential.ts';
 export { Network, type NetworkOptions, type Gradients, type ForwardTrace } from './network.ts';
 export { sigmoid, relu, tanh, identity, softmax, getActivation, type Activation, type ActivationName } from './activations.ts';

@@ -18,6 +18,13 @@ import { Tensor } from '@nabla/core';
  */
 export abstract class Module {
   /**
+   * Training mode (the default) or evaluation mode: layers that behave differently (dropout is
+   * the identity in evaluation) read it. Set it with {@link Module.train} / {@link Module.eval},
+   * which reach every sub-module.
+   */
+  training = true;
+
+  /**
    * Computes the module's output for a batch `x` (examples as columns).
    * @param x - the input batch, examples as columns
    */
@@ -46,6 +53,36 @@ export abstract class Module {
   /** Every learnable tensor, in the order of {@link Module.namedParameters}. */
   parameters(): Tensor[] {
     return this.namedParameters().map(([, t]) => t);
+  }
+
+  /**
+   * Sets training mode on this module and every sub-module (PyTorch's `train()`). Returns `this`.
+   * @param mode - true for training, false for evaluation
+   */
+  train(mode = true): this {
+    for (const m of this.modules()) m.training = mode;
+    return this;
+  }
+
+  /** Sets evaluation mode on this module and every sub-module (`train(false)`). Returns `this`. */
+  eval(): this {
+    return this.train(false);
+  }
+
+  /** This module and every sub-module, found as parameters are (own properties, arrays). */
+  modules(): Module[] {
+    const out: Module[] = [];
+    const seen = new Set<Module>();
+    const visit = (value: unknown): void => {
+      if (value instanceof Module) {
+        if (seen.has(value)) return;
+        seen.add(value);
+        out.push(value);
+        for (const child of Object.values(value)) visit(child);
+      } else if (Array.isArray(value)) value.forEach(visit);
+    };
+    visit(this);
+    return out;
   }
 
   /** Clears the gradient of every parameter (gradients accumulate until cleared). */

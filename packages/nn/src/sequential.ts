@@ -1,5 +1,6 @@
 import type { Tensor } from '@nabla/core';
 import { Module } from './module.ts';
+import { modelToJSON } from './layers.ts';
 
 /** Anything `Sequential` can chain: a module or a plain function of a tensor. */
 export type Layer = Module | ((x: Tensor) => Tensor);
@@ -35,5 +36,13 @@ export class Sequential extends Module {
     let a = x;
     for (const layer of this.layers) a = layer instanceof Module ? layer.forward(a) : layer(a);
     return a;
+  }
+
+  /**
+   * The saved form, version 2 of the model format (`modelToJSON`); every layer must be a
+   * built-in module.
+   */
+  toJSON(): unknown {
+    return modelToJSON(this);
   }
 }
