@@ -6,7 +6,7 @@
 import { DTypeError, ShapeError, formatShape } from './errors.ts';
 import { axisArg, describeValue } from './shape.ts';
 import type { KernelArgs } from './primitives.ts';
-import { add, apply, greater, greaterEqual, less, lessEqual, log, max, mul, exp, reducedShape, reshape, resolveAxes, sum, where } from './ops.ts';
+import { add, apply, greater, less, log, max, mul, exp, reducedShape, reshape, resolveAxes, sum, where } from './ops.ts';
 import { mean, square, sub } from './composite.ts';
 import { type Tensor, type TensorLike, toTensor } from './tensor.ts';
 
@@ -54,7 +54,7 @@ export function log1p(x: TensorLike): Tensor {
 }
 
 /**
- * Index of the largest element along the axis (the first of ties; a NaN counts as largest).
+ * Index of the largest element along the axis (the first of ties; NaNs are skipped, as in TF.js).
  * @param k - kernel arguments of `argmax`
  */
 export function argmaxKernel(k: KernelArgs<{ readonly axis: number }>): void {
@@ -69,23 +69,25 @@ export function argmaxKernel(k: KernelArgs<{ readonly axis: number }>): void {
   for (let o = 0; o < outer; o++) {
     for (let r = 0; r < inner; r++) {
       const base = o * D * inner + r;
-      let best = 0;
-      let bv = x[base]!;
-      for (let d = 1; d < D && !Number.isNaN(bv); d++) {
+      let best = -1;
+      let bv = -Infinity;
+      for (let d = 0; d < D; d++) {
         const v = x[base + d * inner]!;
-        if (v > bv || Number.isNaN(v)) {
+        // NaN compares false, so it is skipped (TF.js); an all-NaN line gives 0.
+        if (v > bv || (best < 0 && v === -Infinity)) {
           bv = v;
           best = d;
         }
       }
+      if (best < 0) best = 0;
       k.out[o * inner + r] = best;
     }
   }
 }
 
 /**
- * Index of the largest element along `axis` (TF.js `argMax`); the first one on ties. No
- * gradient (an index).
+ * Index of the largest element along `axis` (TF.js `argMax`); the first one on ties, NaNs
+ * skipped. No gradient (an index).
  * @example
  * ```ts
  * argmax(tensor([[1, 9], [7, 2]]), 0).toArray(); // [1, 0]
@@ -159,8 +161,8 @@ export function clip(x: Tensor, lo: number, hi: number): Tensor {
   if (typeof lo !== 'number') throw new DTypeError('clip', `argument 'lo' must be a number, got ${describeValue(lo)}`);
   if (typeof hi !== 'number') throw new DTypeError('clip', `argument 'hi' must be a number, got ${describeValue(hi)}`);
   if (!(lo <= hi)) throw new RangeError(`clip: lo (${lo}) must be ≤ hi (${hi})`);
-  const inside = mul(greaterEqual(t, lo), lessEqual(t, hi));
-  return where(inside, t, where(less(t, lo), lo, hi));
+  // NaN is neither below lo nor above hi, so it passes through (TF.js propagates it).
+  return where(less(t, lo), lo, where(greater(t, hi), hi, t));
 }
 
 /**
