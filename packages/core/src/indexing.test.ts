@@ -477,6 +477,6 @@ describe('matmul, N-D: TF.js cases', () => {
     expect(() => matmul(W, (X as unknown as Tensor[])[0]!)).toThrow(
       /^matmul: argument 'b' must be a Tensor or a number, got undefined \(indexing a Tensor like an array gives undefined: take a row with slice\(x, \[i\], \[1\]\) or gather\(x, \[i\]\)\)$/,
     );
-    expect(() => matmul(W, X[0 as keyof Tensor] as unknown as Tensor)).toThrow(DTypeError);
+    expect(() => matmul(W, (X as unknown as Record<number, Tensor>)[0]!)).toThrow(DTypeError);
   });
 });

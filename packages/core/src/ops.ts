@@ -255,18 +255,21 @@ export function matmulT(a: Tensor, b: Tensor, transA: boolean, transB: boolean):
   }
   const [M, K] = transA ? [x.shape[ra - 1]!, x.shape[ra - 2]!] : [x.shape[ra - 2]!, x.shape[ra - 1]!];
   const [K2, N] = transB ? [y.shape[rb - 1]!, y.shape[rb - 2]!] : [y.shape[rb - 2]!, y.shape[rb - 1]!];
-  const show = (t: Tensor, tr: boolean): string => formatShape(t.shape) + (tr ? 'ᵀ' : '');
-  if (K !== K2) {
-    throw new ShapeError('matmul', `inner dimensions differ: ${show(x, transA)} @ ${show(y, transB)}`, [x.shape, y.shape]);
-  }
+  if (K !== K2) throw new ShapeError('matmul', `inner dimensions differ: ${showOperands(x, y, transA, transB)}`, [x.shape, y.shape]);
+  // The 2-D product is the training hot path: no batch shapes to work out.
   if (ra === 2 && rb === 2) return apply('matmul', [x, y], [M, N], { transA, transB });
   let batch: number[];
   try {
     batch = broadcastShapes(x.shape.slice(0, -2), y.shape.slice(0, -2), 'matmul');
   } catch {
-    throw new ShapeError('matmul', `batch dimensions cannot be broadcast: ${show(x, transA)} @ ${show(y, transB)}`, [x.shape, y.shape]);
+    throw new ShapeError('matmul', `batch dimensions cannot be broadcast: ${showOperands(x, y, transA, transB)}`, [x.shape, y.shape]);
   }
   return apply('matmul', [x, y], [...batch, M, N], { transA, transB });
+}
+
+/** `[2,3] @ [4,3]ᵀ`: the operands' shapes, a transposed one marked. */
+function showOperands(x: Tensor, y: Tensor, transA: boolean, transB: boolean): string {
+  return `${formatShape(x.shape)}${transA ? 'ᵀ' : ''} @ ${formatShape(y.shape)}${transB ? 'ᵀ' : ''}`;
 }
 
 /**

@@ -350,8 +350,8 @@ export class Tensor {
     return ops.tanh(this);
   }
   /**
-   * Matrix product of two 2-D tensors.
-   * @param other - the right matrix [K, N], with `this` as [M, K]
+   * Matrix product, batched over broadcast leading dimensions (NumPy's `matmul`).
+   * @param other - the right operand [..., K, N], with `this` as [..., M, K] (either may be 1-D)
    */
   matmul(other: Tensor): Tensor {
     return ops.matmul(this, other);
@@ -364,8 +364,8 @@ export class Tensor {
     return ops.transpose(this, perm);
   }
   /**
-   * Matrix product with either operand read transposed (no copy).
-   * @param other - the right matrix
+   * Matrix product with either operand read transposed (no copy), batched like `matmul`.
+   * @param other - the right operand
    * @param transA - read `this` transposed
    * @param transB - read `other` transposed
    */
@@ -583,15 +583,16 @@ export class Tensor {
     return ops.max(this, axis, keepDims);
   }
   /**
-   * Softmax along `axis`, computed stably.
-   * @param axis - the axis that sums to 1 (default -1, the last)
+   * Softmax along `axis`, computed stably. For a Dense batch [classes, m] (examples as
+   * columns) pass 0: `z.softmax(0)`; the default, the last axis, would mix the examples.
+   * @param axis - the axis that sums to 1 (default -1, the last; 0 for a column batch)
    */
   softmax(axis = -1): Tensor {
     return composite.softmax(this, axis);
   }
   /**
-   * Log-softmax along `axis`, computed stably.
-   * @param axis - the axis whose exp sums to 1 (default -1, the last)
+   * Log-softmax along `axis`, computed stably. For a Dense batch [classes, m] pass 0.
+   * @param axis - the axis whose exp sums to 1 (default -1, the last; 0 for a column batch)
    */
   logSoftmax(axis = -1): Tensor {
     return composite.logSoftmax(this, axis);
