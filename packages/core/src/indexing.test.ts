@@ -18,6 +18,8 @@ import {
   matmulT,
   ones,
   oneHot,
+  randn,
+  trace,
   pad,
   slice,
   split,
@@ -478,5 +480,23 @@ describe('matmul, N-D: TF.js cases', () => {
       /^matmul: argument 'b' must be a Tensor or a number, got undefined \(indexing a Tensor like an array gives undefined: take a row with slice\(x, \[i\], \[1\]\) or gather\(x, \[i\]\)\)$/,
     );
     expect(() => matmul(W, (X as unknown as Record<number, Tensor>)[0]!)).toThrow(DTypeError);
+  });
+});
+
+describe('in a traced tape', () => {
+  it('replays slice, pad, concat, gather and batched matmul on new data, as eager does', () => {
+    const W = randn([2, 3, 4], { seed: 1, requiresGrad: true });
+    const X = randn([4, 5], { seed: 2 });
+    const f = (): Tensor => concat([gather(matmul(W, X), [1, 0, 1], 2), pad(slice(W, [0, 1], [-1, 2, -1]), [[0, 0], [1, 0], [0, 1]])], 2).square().sum();
+    const tape = trace(f);
+    X.data.set(randn([4, 5], { seed: 3 }).data);
+    const replayed = tape.forward();
+    tape.backward();
+    const tapeGrad = [...W.grad!.data];
+    W.zeroGrad();
+    const eager = f();
+    eager.backward();
+    expect(replayed).toBe(eager.item());
+    expect(tapeGrad).toEqual([...W.grad!.data]);
   });
 });

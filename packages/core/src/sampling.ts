@@ -81,6 +81,9 @@ export interface DropoutOptions {
  * unchanged; with `training: false` it is the identity.
  *
  * Backward: the same mask and scale multiply the gradient (a product with a constant).
+ *
+ * NOTE: the mask is drawn when the op runs. In a traced tape (`trace`) it is drawn once, at
+ * trace time, and every replay reuses it: trace without dropout, or re-trace per step.
  * @example
  * ```ts
  * dropout(ones([2, 4]), 0.5, { seed: 1 }).toArray(); // zeros and 2s, the same on every run
