@@ -19,6 +19,9 @@ import {
   clip,
   concat,
   cos,
+  dropout,
+  expandDims,
+  flatten,
   fromData,
   gather,
   log1p,
@@ -31,6 +34,7 @@ import {
   sin,
   slice,
   split,
+  squeeze,
   stack,
   unstack,
   variance,
@@ -252,6 +256,23 @@ describe('forward against naive loops (ranks 0–4, empty and size-1 dimensions)
     });
   });
 
+  it('squeeze, expandDims, flatten: same values, the shapes NumPy gives', () => {
+    run(withTensor(anyShape(0, 4, 0)).chain((x) => fc.tuple(fc.constant(x), fc.integer({ min: 0, max: x.rank }))), ([x, a]) => {
+      expect(squeeze(x).shape).toEqual(x.shape.filter((d) => d !== 1));
+      expect(expandDims(x, a).shape).toEqual([...x.shape.slice(0, a), 1, ...x.shape.slice(a)]);
+      if (x.rank > 0 && a < x.rank) expect(flatten(x, a).shape).toEqual([...x.shape.slice(0, a), count(x.shape.slice(a))]);
+      for (const y of [squeeze(x), expandDims(x, a), flatten(x)]) expect(values(y)).toEqual(values(x));
+    });
+  });
+
+  it('dropout: each element is 0 or x/(1 − rate), identity when not training', () => {
+    run(withTensor(anyShape(0, 4, 0)).chain((x) => fc.tuple(fc.constant(x), fc.double({ min: 0, max: 0.9, noNaN: true }), fc.integer())), ([x, rate, seed]) => {
+      const y = dropout(x, rate, { seed });
+      values(y).forEach((v, i) => expect(v === 0 || v === x.data[i]! * (1 / (1 - rate))).toBe(true));
+      expect(dropout(x, rate, { seed, training: false })).toBe(x);
+    });
+  });
+
   it('maximum, minimum, clip, sin, cos, log1p elementwise', () => {
     run(withTensor(anyShape(0, 4, 0)), (x) => {
       const y = x.neg().add(0.1);
@@ -297,5 +318,6 @@ describe('gradcheck and gradgradcheck properties', () => {
   both('clip (values 0.05 from the bounds)', (r) => withTensor(anyShape(0, r, 1), { avoid: [-0.5, 0.5], margin: 0.05 }), (x) => [(t) => clip(t, -0.5, 0.5).mul(t), [x]]);
   both('logSumExp over random axes', (r) => withTensor(anyShape(1, r, 1)).chain((x) => fc.subarray([...x.shape.keys()], { minLength: 1 }).map((axes) => ({ x, axes }))), ({ x, axes }) => [(t) => logSumExp(t, axes, true), [x]]);
   both('variance over random axes', (r) => withTensor(anyShape(1, r, 1)).chain((x) => fc.subarray([...x.shape.keys()], { minLength: 1 }).map((axes) => ({ x, axes }))), ({ x, axes }) => [(t) => variance(t, axes), [x]]);
+  both('dropout with a fixed seed (a product with a constant mask)', (r) => withTensor(anyShape(0, r, 1)).chain((x) => fc.integer().map((seed) => ({ x, seed }))), ({ x, seed }) => [(t) => dropout(t, 0.3, { seed }).mul(t), [x]]);
   both('sin, cos, log1p', (r) => withTensor(anyShape(0, r, 1), { min: -0.9, max: 2 }), (x) => [(t) => sin(t).mul(cos(t)).add(log1p(t)), [x]]);
 });
