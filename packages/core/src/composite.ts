@@ -2,9 +2,9 @@
  * Ops composed from the primitives in ops.ts. Their gradients come from the primitives' rules
  * by the chain rule, so nothing here has backward code of its own.
  */
-import { add, exp, log, max, mul, neg, pow, sum } from './ops.ts';
+import { add, exp, log, max, mul, neg, pow, resolveAxes, sum } from './ops.ts';
 import { type Tensor, type TensorLike, toTensor } from './tensor.ts';
-import { normalizeAxis } from './shape.ts';
+import { axisArg } from './shape.ts';
 
 /**
  * Elementwise `a - b` with broadcasting, as `a + (-b)`.
@@ -68,7 +68,7 @@ export function square(x: TensorLike): Tensor {
  */
 export function mean(x: Tensor, axis?: number | readonly number[], keepDims = false): Tensor {
   const t = toTensor(x, 'mean', 'x');
-  const s = sum(t, axis, keepDims);
+  const s = sum(t, resolveAxes(t, axis, 'mean'), keepDims);
   const count = s.size === 0 ? 0 : t.size / s.size;
   return mul(s, 1 / count);
 }
@@ -78,29 +78,39 @@ export function mean(x: Tensor, axis?: number | readonly number[], keepDims = fa
  *
  * NOTE: subtracting the (detached) maximum keeps exp from overflowing; log-softmax is
  * shift-invariant, so the gradient is unchanged by it.
+ *
+ * NOTE: the default axis is the last (−1, NumPy's and TF.js's). A Dense batch holds examples
+ * as columns ([classes, m]): normalise it over axis 0, or the default mixes the examples.
  * @example
  * ```ts
- * logSoftmax(tensor([[1000, 1000]]), 1).toArray(); // [[-0.693…, -0.693…]]
+ * logSoftmax(tensor([[1000], [1000]]), 0).toArray(); // [[-0.693…], [-0.693…]] (one column, one example)
+ * logSoftmax(Z, 0);  // a Dense output Z [10, m]: each column normalised
  * ```
  * @param x - input
- * @param axis - the axis that sums to 1 after exp (default -1, the last)
+ * @param axis - the axis that sums to 1 after exp (default -1, the last; 0 for a column batch)
+ * @throws ShapeError when `axis` is out of range; DTypeError when it is not a number
  */
 export function logSoftmax(x: Tensor, axis = -1): Tensor {
   const t = toTensor(x, 'logSoftmax', 'x');
-  const a = normalizeAxis(axis, t.shape, 'logSoftmax');
+  const a = axisArg(axis, t.shape, 'logSoftmax');
   const shifted = sub(t, max(t, a, true).detach());
   return sub(shifted, log(sum(exp(shifted), a, true)));
 }
 
 /**
  * Softmax along an axis, computed stably as `exp(logSoftmax(x))`.
+ *
+ * NOTE: the default axis is the last (−1, NumPy's and TF.js's). A Dense batch holds examples
+ * as columns ([classes, m]): pass axis 0 so each column (example) sums to 1.
  * @example
  * ```ts
- * softmax(tensor([[1, 1]]), 1).toArray(); // [[0.5, 0.5]]
+ * softmax(tensor([[1, 3], [1, 3]]), 0).toArray(); // [[0.5, 0.5], [0.5, 0.5]]: two examples as columns
  * ```
  * @param x - input
- * @param axis - the axis that sums to 1 (default -1, the last)
+ * @param axis - the axis that sums to 1 (default -1, the last; 0 for a column batch)
+ * @throws ShapeError when `axis` is out of range; DTypeError when it is not a number
  */
 export function softmax(x: Tensor, axis = -1): Tensor {
-  return exp(logSoftmax(toTensor(x, 'softmax', 'x'), axis));
+  const t = toTensor(x, 'softmax', 'x');
+  return exp(logSoftmax(t, axisArg(axis, t.shape, 'softmax')));
 }

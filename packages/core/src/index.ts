@@ -62,6 +62,9 @@ export {
   equal,
 } from './ops.ts';
 export { sub, div, sqrt, square, mean, softmax, logSoftmax } from './composite.ts';
+export { squeeze, expandDims, flatten, slice, pad, concat, stack, split, unstack, gather, oneHot } from './indexing.ts';
+export { sin, cos, log1p, maximum, minimum, clip, argmax, logSumExp, variance } from './math.ts';
+export { rand, bernoulli, dropout, type RandomOptions, type DropoutOptions } from './sampling.ts';
 export {
   backward,
   grad,

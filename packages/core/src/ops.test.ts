@@ -472,7 +472,7 @@ describe('softmax and logSoftmax', () => {
   });
 
   it('throws when the axis is out of range', () => {
-    expect(() => softmax(ones([2, 3]), 2)).toThrow(/^logSoftmax: axis 2 out of range for shape \[2,3\]$/);
+    expect(() => softmax(ones([2, 3]), 2)).toThrow(/^softmax: axis 2 out of range for shape \[2,3\]$/);
     expect(() => logSoftmax(tensor(1))).toThrow(ShapeError);
   });
 });

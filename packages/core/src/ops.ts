@@ -4,7 +4,7 @@
  * by side. Composite ops are in composite.ts.
  */
 import { DTypeError, ShapeError, formatShape } from './errors.ts';
-import { type Shape, broadcastShapes, keptShape, normalizeAxis, shapesEqual, sizeOf, validateShape } from './shape.ts';
+import { type Shape, broadcastShapes, describeValue, keptShape, normalizeAxis, shapesEqual, sizeOf, validateShape } from './shape.ts';
 import { type PrimitiveAttrs, type PrimitiveName, primitives } from './primitives.ts';
 import { type Tensor, type TensorLike, allocate, anomalyChecksOn, checkForward, record, runKernel, toTensor } from './tensor.ts';
 
@@ -192,54 +192,85 @@ export function tanh(x: TensorLike): Tensor {
   return unary('tanh', x);
 }
 
-function requireMatrix(op: string, ...ts: Tensor[]): void {
-  if (ts.every((t) => t.rank === 2)) return;
-  const shown = ts.map((t) => formatShape(t.shape)).join(' @ ');
-  throw new ShapeError(op, `expected 2-D tensors, got ${shown}`, ts.map((t) => t.shape));
-}
-
 /**
- * Matrix product of two 2-D tensors: [M,K] @ [K,N] → [M,N].
+ * Matrix product with NumPy's `matmul` semantics: [..., M, K] @ [..., K, N] → [..., M, N],
+ * the leading (batch) dimensions broadcast together; a 1-D left operand is a row vector and a
+ * 1-D right operand a column vector, whose dimension is removed from the result.
  *
  * Backward: ∂L/∂A = G·Bᵀ and ∂L/∂B = Aᵀ·G, themselves matmuls with a transposed operand
- * (see {@link matmulT}), so the gradient can be differentiated again.
+ * (see {@link matmulT}), summed over broadcast batch dimensions, so the gradient can be
+ * differentiated again.
  * @example
  * ```ts
- * matmul(tensor([[1, 2]]), tensor([[3], [4]])).item(); // 11
+ * matmul(tensor([[1, 2]]), tensor([[3], [4]])).item();   // 11
+ * matmul(zeros([5, 2, 3]), zeros([3, 4])).shape;          // [5, 2, 4]
+ * matmul(tensor([1, 2]), tensor([[3], [4]])).toArray();   // [11]
  * ```
- * @param a - left matrix [M, K]
- * @param b - right matrix [K, N]
- * @throws ShapeError `matmul: inner dimensions differ: [30,784] @ [783,10]`
+ * @param a - left operand [..., M, K] (or [K])
+ * @param b - right operand [..., K, N] (or [K])
+ * @throws ShapeError `matmul: inner dimensions differ: [30,784] @ [783,10]`; for 0-d operands
+ * or batch dimensions that cannot be broadcast
+ * @throws DTypeError when an operand is not a tensor (`W.matmul(X[0])` passes undefined)
  */
 export function matmul(a: Tensor, b: Tensor): Tensor {
-  return matmulT(a, b, false, false);
+  const x = toTensor(a, 'matmul', 'a');
+  const y = toTensor(b, 'matmul', 'b');
+  if (x.rank >= 2 && y.rank >= 2) return matmulT(x, y, false, false);
+  if (x.rank === 0 || y.rank === 0) {
+    throw new ShapeError('matmul', `expected operands of rank ≥ 1, got ${formatShape(x.shape)} @ ${formatShape(y.shape)}`, [x.shape, y.shape]);
+  }
+  // NumPy's vector cases: a row vector [1, K] on the left, a column [K, 1] on the right.
+  const x2 = x.rank === 1 ? reshape(x, [1, x.shape[0]!]) : x;
+  const y2 = y.rank === 1 ? reshape(y, [y.shape[0]!, 1]) : y;
+  if (x2.shape[x2.rank - 1] !== y2.shape[y2.rank - 2]) {
+    throw new ShapeError('matmul', `inner dimensions differ: ${formatShape(x.shape)} @ ${formatShape(y.shape)}`, [x.shape, y.shape]);
+  }
+  const z = matmulT(x2, y2, false, false);
+  const shape = z.shape.filter((_, i) => !((x.rank === 1 && i === z.rank - 2) || (y.rank === 1 && i === z.rank - 1)));
+  return reshape(z, shape);
 }
 
 /**
- * Matrix product with either operand read transposed, without copying it: op(A)·op(B) with
- * op(X) = Xᵀ where asked. The backward rules of matmul are written with it (BP2 is
+ * Matrix product with either operand read transposed (its last two axes swapped), without
+ * copying it: op(A)·op(B) with op(X) = Xᵀ where asked, batched over broadcast leading
+ * dimensions like {@link matmul}. The backward rules of matmul are written with it (BP2 is
  * `matmulT(w, δ, true, false)`, BP4 `matmulT(δ, a, false, true)`).
  * @example
  * ```ts
  * matmulT(tensor([[1], [2]]), tensor([[3], [4]]), true, false).item(); // 11 = [1,2]·[3,4]
  * ```
- * @param a - left matrix, [M, K] (or [K, M] with `transA`)
- * @param b - right matrix, [K, N] (or [N, K] with `transB`)
+ * @param a - left operand, [..., M, K] (or [..., K, M] with `transA`)
+ * @param b - right operand, [..., K, N] (or [..., N, K] with `transB`)
  * @param transA - read `a` transposed
  * @param transB - read `b` transposed
- * @throws ShapeError when the inner dimensions differ or an operand is not 2-D
+ * @throws ShapeError when the inner dimensions differ, an operand has rank < 2, or the batch
+ * dimensions cannot be broadcast
  */
 export function matmulT(a: Tensor, b: Tensor, transA: boolean, transB: boolean): Tensor {
   const x = toTensor(a, 'matmul', 'a');
   const y = toTensor(b, 'matmul', 'b');
-  requireMatrix('matmul', x, y);
-  const [M, K] = transA ? [x.shape[1]!, x.shape[0]!] : [x.shape[0]!, x.shape[1]!];
-  const [K2, N] = transB ? [y.shape[1]!, y.shape[0]!] : [y.shape[0]!, y.shape[1]!];
-  if (K !== K2) {
-    const show = (t: Tensor, tr: boolean): string => formatShape(t.shape) + (tr ? 'ᵀ' : '');
-    throw new ShapeError('matmul', `inner dimensions differ: ${show(x, transA)} @ ${show(y, transB)}`, [x.shape, y.shape]);
+  const ra = x.rank;
+  const rb = y.rank;
+  if (ra < 2 || rb < 2) {
+    throw new ShapeError('matmul', `expected tensors of rank ≥ 2, got ${formatShape(x.shape)} @ ${formatShape(y.shape)}`, [x.shape, y.shape]);
   }
-  return apply('matmul', [x, y], [M, N], { transA, transB });
+  const [M, K] = transA ? [x.shape[ra - 1]!, x.shape[ra - 2]!] : [x.shape[ra - 2]!, x.shape[ra - 1]!];
+  const [K2, N] = transB ? [y.shape[rb - 1]!, y.shape[rb - 2]!] : [y.shape[rb - 2]!, y.shape[rb - 1]!];
+  if (K !== K2) throw new ShapeError('matmul', `inner dimensions differ: ${showOperands(x, y, transA, transB)}`, [x.shape, y.shape]);
+  // The 2-D product is the training hot path: no batch shapes to work out.
+  if (ra === 2 && rb === 2) return apply('matmul', [x, y], [M, N], { transA, transB });
+  let batch: number[];
+  try {
+    batch = broadcastShapes(x.shape.slice(0, -2), y.shape.slice(0, -2), 'matmul');
+  } catch {
+    throw new ShapeError('matmul', `batch dimensions cannot be broadcast: ${showOperands(x, y, transA, transB)}`, [x.shape, y.shape]);
+  }
+  return apply('matmul', [x, y], [...batch, M, N], { transA, transB });
+}
+
+/** `[2,3] @ [4,3]ᵀ`: the operands' shapes, a transposed one marked. */
+function showOperands(x: Tensor, y: Tensor, transA: boolean, transB: boolean): string {
+  return `${formatShape(x.shape)}${transA ? 'ᵀ' : ''} @ ${formatShape(y.shape)}${transB ? 'ᵀ' : ''}`;
 }
 
 /**
@@ -324,15 +355,25 @@ export function broadcastTo(x: Tensor, shape: Shape): Tensor {
   return apply('broadcastTo', [t], target, { shape: target });
 }
 
-function resolveAxes(t: Tensor, axis: number | readonly number[] | undefined, op: string): number[] {
+/**
+ * Resolves an `axis` argument (undefined for all axes, one axis, or a list) to sorted
+ * non-negative axes.
+ * @param t - the tensor reduced
+ * @param axis - the argument as given
+ * @param op - the caller, named in the error
+ * @throws DTypeError when `axis` is neither a number nor an array of integers (a tensor, say)
+ * @throws ShapeError when an axis is out of range or repeated
+ */
+export function resolveAxes(t: Tensor, axis: unknown, op: string): number[] {
   if (axis === undefined) return t.shape.map((_, i) => i);
-  const list = typeof axis === 'number' ? [axis] : [...axis];
+  const list = typeof axis === 'number' ? [axis] : Array.isArray(axis) && axis.every((a) => typeof a === 'number') ? (axis as number[]) : null;
+  if (list === null) throw new DTypeError(op, `argument 'axis' must be an axis or an array of axes, got ${describeValue(axis)}`);
   const axes = list.map((a) => normalizeAxis(a, t.shape, op));
   if (new Set(axes).size !== axes.length) throw new ShapeError(op, `repeated axis in ${formatShape(list)}`, [t.shape]);
   return axes.sort((p, q) => p - q);
 }
 
-function reducedShape(shape: Shape, axes: readonly number[], keepDims: boolean): number[] {
+export function reducedShape(shape: Shape, axes: readonly number[], keepDims: boolean): number[] {
   return keepDims ? keptShape(shape, axes) : shape.filter((_, i) => !axes.includes(i));
 }
 

@@ -11,13 +11,15 @@
  * never requires grad.
  */
 import type { Shape } from './shape.ts';
-import { broadcastStrides, keptShape, shapesEqual, stridesOf } from './shape.ts';
+import { broadcastStrides, keptShape, shapesEqual, sizeOf, stridesOf } from './shape.ts';
 import { addReduced, broadcastInto, walkRows } from './broadcast.ts';
 import { gemm } from './gemm-dispatch.ts';
 import type { Tensor } from './tensor.ts';
 // Rules call ops at run time only, so the import cycle (ops.ts reads this table) is harmless.
 import * as ops from './ops.ts';
 import { div, sub } from './composite.ts';
+import { type GatherAttrs, concatKernel, gatherKernel, gatherRows, padFrame, padKernel, scatterAdd, scatterAddKernel, sliceBox, sliceKernel } from './indexing.ts';
+import { argmaxKernel, cos, sin } from './math.ts';
 
 /** Parameters of each primitive (what its kernels need besides the input values). */
 export interface PrimitiveAttrs {
@@ -50,6 +52,15 @@ export interface PrimitiveAttrs {
   less: null;
   lessEqual: null;
   equal: null;
+  slice: { readonly begin: readonly number[]; readonly size: readonly number[] };
+  pad: { readonly paddings: readonly (readonly [number, number])[]; readonly value: number };
+  concat: { readonly axis: number };
+  gather: GatherAttrs;
+  scatterAdd: GatherAttrs & { readonly size: number };
+  argmax: { readonly axis: number };
+  sin: null;
+  cos: null;
+  log1p: null;
 }
 
 /** Name of a primitive op. */
@@ -200,12 +211,51 @@ function transposeInto(x: Float64Array, shape: Shape, perm: readonly number[], o
 }
 
 function matmulDims(k: KernelArgs<{ readonly transA: boolean; readonly transB: boolean }>): [number, number, number] {
-  const [a0, a1] = k.shapes[0] as [number, number];
-  const [b0, b1] = k.shapes[1] as [number, number];
+  const sa = k.shapes[0]!;
+  const sb = k.shapes[1]!;
+  const a0 = sa[sa.length - 2]!;
+  const a1 = sa[sa.length - 1]!;
+  const b0 = sb[sb.length - 2]!;
+  const b1 = sb[sb.length - 1]!;
   const M = k.attrs.transA ? a1 : a0;
   const K = k.attrs.transA ? a0 : a1;
   const N = k.attrs.transB ? b0 : b1;
   return [M, N, K];
+}
+
+/** One 2-D product op(A)·op(B) into C: the kernels read transposes in place, no copies. */
+function gemm2d(M: number, N: number, K: number, A: Float64Array, B: Float64Array, C: Float64Array, transA: boolean, transB: boolean): void {
+  if (!transA) gemm(transB ? 'NT' : 'NN', M, N, K, A, B, C, false);
+  else if (!transB) gemm('TN', M, N, K, A, B, C, false);
+  else {
+    // Aᵀ·Bᵀ = (B·A)ᵀ; no rule produces it, only a direct call.
+    const t = new Float64Array(M * N);
+    gemm('NN', N, M, K, B, A, t, false);
+    transposeInto(t, [N, M], [1, 0], C);
+  }
+}
+
+/** A batched product: one 2-D gemm per batch element, on subarray views, batch dims broadcast. */
+function batchedMatmul(k: KernelArgs<{ readonly transA: boolean; readonly transB: boolean }>, M: number, N: number, K: number): void {
+  const [A, B] = k.x as [Float64Array, Float64Array];
+  const batch = k.outShape.slice(0, -2);
+  const sa = broadcastStrides(k.shapes[0]!.slice(0, -2), batch);
+  const sb = broadcastStrides(k.shapes[1]!.slice(0, -2), batch);
+  const count = sizeOf(batch);
+  const idx = new Array<number>(batch.length).fill(0);
+  for (let n = 0; n < count; n++) {
+    let ia = 0;
+    let ib = 0;
+    for (let d = 0; d < batch.length; d++) {
+      ia += idx[d]! * sa[d]!;
+      ib += idx[d]! * sb[d]!;
+    }
+    gemm2d(M, N, K, A.subarray(ia * M * K, (ia + 1) * M * K), B.subarray(ib * K * N, (ib + 1) * K * N), k.out.subarray(n * M * N, (n + 1) * M * N), k.attrs.transA, k.attrs.transB);
+    for (let d = batch.length - 1; d >= 0; d--) {
+      if (++idx[d]! < batch[d]!) break;
+      idx[d] = 0;
+    }
+  }
 }
 
 /** The table. Each rule's comment states the derivative it implements. */
@@ -332,26 +382,21 @@ export const primitives: { readonly [P in PrimitiveName]: Primitive<PrimitiveAtt
     vjp: (i, h, c) => (i === 0 ? null : ops.reluGrad(c.inputs[0]!, h)),
   },
   matmul: {
-    // C = op(A)·op(B), op a transpose or not: the kernels read transposes in place, no copies.
+    // C = op(A)·op(B), op a transpose or not, over broadcast leading (batch) dimensions.
     forward: (k) => {
       const [M, N, K] = matmulDims(k);
-      const { transA, transB } = k.attrs;
-      if (!transA) gemm(transB ? 'NT' : 'NN', M, N, K, k.x[0]!, k.x[1]!, k.out, false);
-      else if (!transB) gemm('TN', M, N, K, k.x[0]!, k.x[1]!, k.out, false);
-      else {
-        // Aᵀ·Bᵀ = (B·A)ᵀ; no rule produces it, only a direct call.
-        const t = new Float64Array(M * N);
-        gemm('NN', N, M, K, k.x[1]!, k.x[0]!, t, false);
-        transposeInto(t, [N, M], [1, 0], k.out);
-      }
+      // The 2-D product (the training hot path) goes straight to one gemm.
+      if (k.outShape.length === 2) gemm2d(M, N, K, k.x[0]!, k.x[1]!, k.out, k.attrs.transA, k.attrs.transB);
+      else batchedMatmul(k, M, N, K);
     },
     // With A' = op(A), B' = op(B): ∂L/∂A' = G·B'ᵀ and ∂L/∂B' = A'ᵀ·G, transposed back where
-    // the operand was: the products of the rules are again matmuls with transposed operands.
+    // the operand was: the products of the rules are again matmuls with transposed operands,
+    // summed over the batch dimensions an operand was broadcast along.
     vjp: (i, g, c) => {
       const [a, b] = c.inputs as [Tensor, Tensor];
       const { transA, transB } = c.attrs;
-      if (i === 0) return transA ? ops.matmulT(b, g, transB, true) : ops.matmulT(g, b, false, !transB);
-      return transB ? ops.matmulT(g, a, true, transA) : ops.matmulT(a, g, !transA, false);
+      if (i === 0) return unbroadcast(transA ? ops.matmulT(b, g, transB, true) : ops.matmulT(g, b, false, !transB), a.shape);
+      return unbroadcast(transB ? ops.matmulT(g, a, true, transA) : ops.matmulT(a, g, !transA, false), b.shape);
     },
   },
   transpose: {
@@ -457,4 +502,66 @@ export const primitives: { readonly [P in PrimitiveName]: Primitive<PrimitiveAtt
   less: comparison('less'),
   lessEqual: comparison('lessEqual'),
   equal: comparison('equal'),
+  // Slicing and joining (kernels in indexing.ts): each rule is the other op of its pair.
+  slice: {
+    forward: (k) => sliceKernel(k),
+    // The gradient of a box is the incoming gradient put back in place, zeros around it: a pad.
+    vjp: (_i, g, c) => {
+      const shape = c.inputs[0]!.shape;
+      const { begin, size } = c.attrs;
+      return padFrame(g, begin.map((b, d) => [b, shape[d]! - b - size[d]!] as const), 0);
+    },
+  },
+  pad: {
+    forward: (k) => padKernel(k),
+    // Only the elements of x moved; the frame is a constant: the gradient is g's slice where x sits.
+    vjp: (_i, g, c) => sliceBox(g, c.attrs.paddings.map(([p]) => p), c.inputs[0]!.shape),
+  },
+  concat: {
+    forward: (k) => concatKernel(k),
+    // Input i's gradient is its own stretch of g along the axis: a slice.
+    vjp: (i, g, c) => {
+      const axis = c.attrs.axis;
+      let offset = 0;
+      for (let j = 0; j < i; j++) offset += c.inputs[j]!.shape[axis]!;
+      const shape = c.inputs[i]!.shape;
+      return sliceBox(g, shape.map((_, d) => (d === axis ? offset : 0)), shape);
+    },
+  },
+  gather: {
+    forward: (k) => gatherKernel(k),
+    // Each gathered row's gradient is added back into the row it came from (repeats add up).
+    vjp: (_i, g, c) => {
+      const { axis, indices, indexShape } = c.attrs;
+      return scatterAdd(g, indices, indexShape, axis, c.inputs[0]!.shape[axis]!);
+    },
+  },
+  scatterAdd: {
+    forward: (k) => scatterAddKernel(k),
+    // Linear, the adjoint of gather: its gradient gathers the same rows.
+    vjp: (_i, g, c) => gatherRows(g, c.attrs.indices, c.attrs.indexShape, c.attrs.axis),
+  },
+  argmax: { forward: (k) => argmaxKernel(k), vjp: null },
+  // Elementwise math (op functions in math.ts). sin and cos are primitives so each rule is the other.
+  sin: {
+    forward: (k) => {
+      for (let i = 0; i < k.out.length; i++) k.out[i] = Math.sin(k.x[0]![i]!);
+    },
+    // d sin x = cos x
+    vjp: (_i, g, c) => ops.mul(g, cos(c.inputs[0]!)),
+  },
+  cos: {
+    forward: (k) => {
+      for (let i = 0; i < k.out.length; i++) k.out[i] = Math.cos(k.x[0]![i]!);
+    },
+    // d cos x = −sin x
+    vjp: (_i, g, c) => ops.mul(ops.neg(g), sin(c.inputs[0]!)),
+  },
+  log1p: {
+    forward: (k) => {
+      for (let i = 0; i < k.out.length; i++) k.out[i] = Math.log1p(k.x[0]![i]!);
+    },
+    // d log(1 + x) = 1/(1 + x)
+    vjp: (_i, g, c) => div(g, ops.add(c.inputs[0]!, 1)),
+  },
 };

@@ -1,4 +1,4 @@
-import { ShapeError, formatShape } from './errors.ts';
+import { DTypeError, ShapeError, formatShape } from './errors.ts';
 
 /** A tensor's dimensions, outermost first; `[]` is a scalar (0-d) tensor. */
 export type Shape = readonly number[];
@@ -133,4 +133,44 @@ export function broadcastStrides(shape: Shape, target: Shape): number[] {
  */
 export function keptShape(shape: Shape, axes: readonly number[]): number[] {
   return shape.map((d, i) => (axes.includes(i) ? 1 : d));
+}
+
+/**
+ * Names what a value is, for error messages: `undefined`, `Tensor`, `an array of length 3`.
+ * @param v - any value
+ */
+export function describeValue(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return `an array of length ${v.length}`;
+  if (typeof v === 'object') {
+    const name = (v as { constructor?: { name?: string } }).constructor?.name;
+    return name !== undefined && name !== 'Object' ? name : 'object';
+  }
+  return typeof v;
+}
+
+/**
+ * Checks that an axis argument is a number (not a tensor, not a list), then resolves it.
+ * @param axis - the argument as given
+ * @param shape - the shape it indexes
+ * @param op - the caller, named in the error
+ * @param arg - the argument's name, named in the error
+ * @throws DTypeError when `axis` is not a number; ShapeError when it is out of range
+ */
+export function axisArg(axis: unknown, shape: Shape, op: string, arg = 'axis'): number {
+  if (typeof axis !== 'number') throw new DTypeError(op, `argument '${arg}' must be an integer axis, got ${describeValue(axis)}`);
+  return normalizeAxis(axis, shape, op);
+}
+
+/**
+ * Checks that an argument is an array of integers (a begin, a size, a list of axes).
+ * @param v - the argument as given
+ * @param op - the caller, named in the error
+ * @param arg - the argument's name, named in the error
+ * @throws DTypeError when `v` is not an array of integers
+ */
+export function intListArg(v: unknown, op: string, arg: string): number[] {
+  const ok = (Array.isArray(v) || v instanceof Int32Array) && Array.prototype.every.call(v, (e: unknown) => Number.isInteger(e));
+  if (!ok) throw new DTypeError(op, `argument '${arg}' must be an array of integers, got ${describeValue(v)}`);
+  return Array.from(v as ArrayLike<number>);
 }

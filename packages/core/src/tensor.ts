@@ -3,6 +3,9 @@ import { type Shape, shapesEqual, sizeOf, validateShape } from './shape.ts';
 import { type Rng, createRng, defaultRng } from './random.ts';
 import * as ops from './ops.ts';
 import * as composite from './composite.ts';
+import * as indexing from './indexing.ts';
+import * as math from './math.ts';
+import * as sampling from './sampling.ts';
 import { type BackwardOptions, backward as runBackward } from './autograd.ts';
 import { type Primitive, primitives } from './primitives.ts';
 
@@ -465,8 +468,8 @@ export class Tensor {
     return ops.tanh(this);
   }
   /**
-   * Matrix product of two 2-D tensors.
-   * @param other - the right matrix [K, N], with `this` as [M, K]
+   * Matrix product, batched over broadcast leading dimensions (NumPy's `matmul`).
+   * @param other - the right operand [..., K, N], with `this` as [..., M, K] (either may be 1-D)
    */
   matmul(other: Tensor): Tensor {
     return ops.matmul(this, other);
@@ -479,8 +482,8 @@ export class Tensor {
     return ops.transpose(this, perm);
   }
   /**
-   * Matrix product with either operand read transposed (no copy).
-   * @param other - the right matrix
+   * Matrix product with either operand read transposed (no copy), batched like `matmul`.
+   * @param other - the right operand
    * @param transA - read `this` transposed
    * @param transB - read `other` transposed
    */
@@ -535,6 +538,131 @@ export class Tensor {
     return ops.sumTo(this, shape);
   }
   /**
+   * Removes size-1 dimensions (the listed ones, or all).
+   * @param axes - axes of size 1 to remove; all when omitted
+   */
+  squeeze(axes?: readonly number[]): Tensor {
+    return indexing.squeeze(this, axes);
+  }
+  /**
+   * Inserts a dimension of size 1 at `axis`.
+   * @param axis - where the new axis goes (default 0)
+   */
+  expandDims(axis = 0): Tensor {
+    return indexing.expandDims(this, axis);
+  }
+  /**
+   * Merges the axes from `startAxis` on into one.
+   * @param startAxis - the first axis merged (default 0)
+   */
+  flatten(startAxis = 0): Tensor {
+    return indexing.flatten(this, startAxis);
+  }
+  /**
+   * The box starting at `begin`, `size` long per axis (−1: to the end).
+   * @param begin - start index per axis
+   * @param size - extent per axis (default: to the end)
+   */
+  slice(begin: number | readonly number[], size?: number | readonly number[]): Tensor {
+    return indexing.slice(this, begin, size);
+  }
+  /**
+   * Pads with `value`, `[before, after]` elements per axis.
+   * @param paddings - one `[before, after]` pair per axis
+   * @param value - fill value (default 0)
+   */
+  pad(paddings: readonly (readonly [number, number])[], value = 0): Tensor {
+    return indexing.pad(this, paddings, value);
+  }
+  /**
+   * The slices `indices` along `axis`.
+   * @param indices - integer indices
+   * @param axis - the axis indexed (default 0)
+   */
+  gather(indices: readonly number[] | Int32Array | Tensor, axis = 0): Tensor {
+    return indexing.gather(this, indices, axis);
+  }
+  /**
+   * Splits along `axis` into equal parts or parts of the given sizes.
+   * @param countOrSizes - number of equal parts, or the size of each
+   * @param axis - the axis split (default 0)
+   */
+  split(countOrSizes: number | readonly number[], axis = 0): Tensor[] {
+    return indexing.split(this, countOrSizes, axis);
+  }
+  /**
+   * The slices along `axis`, each with that axis removed.
+   * @param axis - the axis taken apart (default 0)
+   */
+  unstack(axis = 0): Tensor[] {
+    return indexing.unstack(this, axis);
+  }
+  /**
+   * Elementwise maximum with broadcasting (ties split the gradient evenly).
+   * @param other - second operand
+   */
+  maximum(other: TensorLike): Tensor {
+    return math.maximum(this, other);
+  }
+  /**
+   * Elementwise minimum with broadcasting (ties split the gradient evenly).
+   * @param other - second operand
+   */
+  minimum(other: TensorLike): Tensor {
+    return math.minimum(this, other);
+  }
+  /**
+   * Clamps every element to `[lo, hi]`.
+   * @param lo - lower bound
+   * @param hi - upper bound
+   */
+  clip(lo: number, hi: number): Tensor {
+    return math.clip(this, lo, hi);
+  }
+  /**
+   * Index of the largest element along `axis`; no gradient.
+   * @param axis - the axis searched (default 0)
+   */
+  argmax(axis = 0): Tensor {
+    return math.argmax(this, axis);
+  }
+  /**
+   * log Σ exp over `axis` (all axes when omitted), computed stably.
+   * @param axis - an axis, a list of axes, or undefined for all
+   * @param keepDims - keep reduced axes as size 1 (default false)
+   */
+  logSumExp(axis?: number | readonly number[], keepDims = false): Tensor {
+    return math.logSumExp(this, axis, keepDims);
+  }
+  /**
+   * Population variance over `axis` (all axes when omitted).
+   * @param axis - an axis, a list of axes, or undefined for all
+   * @param keepDims - keep reduced axes as size 1 (default false)
+   */
+  variance(axis?: number | readonly number[], keepDims = false): Tensor {
+    return math.variance(this, axis, keepDims);
+  }
+  /** Elementwise sine. */
+  sin(): Tensor {
+    return math.sin(this);
+  }
+  /** Elementwise cosine. */
+  cos(): Tensor {
+    return math.cos(this);
+  }
+  /** Elementwise log(1 + x), accurate for small x. */
+  log1p(): Tensor {
+    return math.log1p(this);
+  }
+  /**
+   * Inverted dropout: zeroes elements with probability `rate`, scales the rest by 1/(1 − rate).
+   * @param rate - drop probability, in [0, 1)
+   * @param options - `seed` or `rng`, `training` (default true)
+   */
+  dropout(rate: number, options?: sampling.DropoutOptions): Tensor {
+    return sampling.dropout(this, rate, options);
+  }
+  /**
    * Same values, new shape (one dimension may be -1, inferred).
    * @param shape - new dimensions, with the same element count (one may be -1)
    */
@@ -573,15 +701,16 @@ export class Tensor {
     return ops.max(this, axis, keepDims);
   }
   /**
-   * Softmax along `axis`, computed stably.
-   * @param axis - the axis that sums to 1 (default -1, the last)
+   * Softmax along `axis`, computed stably. For a Dense batch [classes, m] (examples as
+   * columns) pass 0: `z.softmax(0)`; the default, the last axis, would mix the examples.
+   * @param axis - the axis that sums to 1 (default -1, the last; 0 for a column batch)
    */
   softmax(axis = -1): Tensor {
     return composite.softmax(this, axis);
   }
   /**
-   * Log-softmax along `axis`, computed stably.
-   * @param axis - the axis whose exp sums to 1 (default -1, the last)
+   * Log-softmax along `axis`, computed stably. For a Dense batch [classes, m] pass 0.
+   * @param axis - the axis whose exp sums to 1 (default -1, the last; 0 for a column batch)
    */
   logSoftmax(axis = -1): Tensor {
     return composite.logSoftmax(this, axis);
@@ -610,6 +739,22 @@ export interface TensorOptions {
   requiresGrad?: boolean;
   /** A label shown by `toDot` and gradcheck reports. */
   name?: string;
+  /** The storage type: only 'float64' (the default); anything else is rejected. */
+  dtype?: DType;
+}
+
+/**
+ * Rejects a `dtype` option other than 'float64' (tensors are float64; float32 lives in the
+ * training kernels of `createKernels`).
+ * @param options - the factory's options
+ * @param op - the factory, named in the error
+ * @throws DTypeError for any other dtype
+ */
+export function checkDType(options: unknown, op: string): void {
+  const dtype = (options as { dtype?: unknown } | undefined)?.dtype;
+  if (dtype !== undefined && dtype !== 'float64') {
+    throw new DTypeError(op, `dtype ${typeof dtype === 'string' ? `'${dtype}'` : describe(dtype)} is not supported: tensors are 'float64' (float32 training runs on createKernels)`);
+  }
 }
 
 function finish(t: Tensor, options: TensorOptions | undefined): Tensor {
@@ -634,6 +779,7 @@ function finish(t: Tensor, options: TensorOptions | undefined): Tensor {
  *   DTypeError for non-numbers
  */
 export function tensor(value: NestedArray, options?: TensorOptions): Tensor {
+  checkDType(options, 'tensor');
   const shape: number[] = [];
   const seen = new Set<unknown>();
   let probe: NestedArray = value;
@@ -700,6 +846,10 @@ function storageFor(shape: Shape, op: string): Float64Array {
 
 function describe(v: unknown): string {
   if (Array.isArray(v)) return `an array of length ${v.length}`;
+  if (v !== null && typeof v === 'object') {
+    const name = (v as { constructor?: { name?: string } }).constructor?.name;
+    return name !== undefined && name !== 'Object' ? name : 'object';
+  }
   return v === null ? 'null' : typeof v;
 }
 
@@ -720,6 +870,7 @@ export function fromData(data: Float64Array, shape: Shape, options?: TensorOptio
     const kind = (data as unknown as { constructor?: { name?: string } })?.constructor?.name ?? typeof data;
     throw new DTypeError('fromData', `expected a Float64Array, got ${kind}`);
   }
+  checkDType(options, 'fromData');
   validateShape(shape, 'fromData');
   if (sizeOf(shape) !== data.length) {
     throw new ShapeError('fromData', `shape ${formatShape(shape)} needs ${sizeOf(shape)} elements, data has ${data.length}`, [shape]);
@@ -738,6 +889,7 @@ export function fromData(data: Float64Array, shape: Shape, options?: TensorOptio
  * @param options - `requiresGrad`, `name`
  */
 export function full(shape: Shape, value: number, options?: TensorOptions): Tensor {
+  checkDType(options, 'full');
   validateShape(shape, 'full');
   const data = storageFor(shape, 'full');
   if (!Object.is(value, 0)) data.fill(value);
@@ -754,6 +906,7 @@ export function full(shape: Shape, value: number, options?: TensorOptions): Tens
  * @param options - `requiresGrad`, `name`
  */
 export function zeros(shape: Shape, options?: TensorOptions): Tensor {
+  checkDType(options, 'zeros');
   return full(shape, 0, options);
 }
 
@@ -767,6 +920,7 @@ export function zeros(shape: Shape, options?: TensorOptions): Tensor {
  * @param options - `requiresGrad`, `name`
  */
 export function ones(shape: Shape, options?: TensorOptions): Tensor {
+  checkDType(options, 'ones');
   return full(shape, 1, options);
 }
 
@@ -793,6 +947,7 @@ export interface RandnOptions extends TensorOptions {
  * @param options - `seed` or `rng`, `mean`, `std`, `requiresGrad`, `name`
  */
 export function randn(shape: Shape, options?: RandnOptions): Tensor {
+  checkDType(options, 'randn');
   validateShape(shape, 'randn');
   const rng = options?.rng ?? (options?.seed !== undefined ? createRng(options.seed) : defaultRng());
   const std = options?.std ?? 1;
@@ -811,7 +966,9 @@ export function randn(shape: Shape, options?: RandnOptions): Tensor {
 export function toTensor(x: unknown, op: string, arg: string): Tensor {
   if (x instanceof Tensor) return x;
   if (typeof x === 'number') return new Tensor(new Float64Array([x]), []);
-  throw new DTypeError(op, `argument '${arg}' must be a Tensor or a number, got ${describe(x)}`);
+  // NOTE: `X[0]` on a Tensor is undefined (a tensor is not an array): say how to take a row.
+  const hint = x === undefined ? ' (indexing a Tensor like an array gives undefined: take a row with slice(x, [i], [1]) or gather(x, [i]))' : '';
+  throw new DTypeError(op, `argument '${arg}' must be a Tensor or a number, got ${describe(x)}${hint}`);
 }
 
 /**

@@ -150,8 +150,8 @@ export const crossEntropy: Cost = {
  * Log-likelihood cost for a softmax output (Nielsen ch. 3), C = −(1/m) Σ_x ln a_{y(x)}, with
  * y one-hot; δ^L = (a − y)/m (in general (a·Σ_k y_k − y)/m, which the reference uses).
  *
- * NOTE: with a softmax output the autodiff form uses `logSoftmax(z)`, which is stable for
- * large |z|; with other outputs it takes ln a directly.
+ * NOTE: with a softmax output the autodiff form uses `logSoftmax(z, 0)` (axis 0: each column is
+ * an example), which is stable for large |z|; with other outputs it takes ln a directly.
  * @example
  * ```ts
  * logLikelihood.loss(z, a, y, softmax).item();
