@@ -19,6 +19,9 @@ export { Dense, type DenseOptions, type DenseJSON } from './dense.ts';
 export {
   Flatten,
   LayerNorm,
+  Dropout,
+  type DropoutLayerOptions,
+  type DropoutJSON,
   layerFromJSON,
   modelToJSON,
   modelFromJSON,

@@ -5,7 +5,7 @@
  */
 import { ShapeError, type Tensor, randn, tensor } from '@nabla/core';
 import { describe, expect, it } from 'vitest';
-import { Dense, Flatten, LayerNorm, ModelFormatError, Module, Sequential, layerFromJSON, modelFromJSON, modelToJSON } from './index.ts';
+import { Dense, Dropout, Flatten, LayerNorm, ModelFormatError, Module, Sequential, layerFromJSON, modelFromJSON, modelToJSON } from './index.ts';
 import { assertModule, checkModule, ModuleCheckError } from './testing.ts';
 
 describe('Module.train() and eval()', () => {
@@ -32,6 +32,26 @@ describe('Flatten', () => {
 
   it('throws a ShapeError for a rank below 2', () => {
     expect(() => new Flatten().forward(tensor([1, 2]))).toThrow(/^Flatten: expected a batch \[m, …\] of rank ≥ 2, got shape \[2\]$/);
+  });
+});
+
+describe('Dropout', () => {
+  it('zeroes about rate of the elements and scales the rest by 1/(1 − rate), a fresh mask per call; identity in eval', () => {
+    const drop = new Dropout(0.25, { seed: 3 });
+    const x = tensor(Array.from({ length: 4000 }, () => 1));
+    const a = drop.forward(x);
+    const b = drop.forward(x);
+    const zeros = Array.from(a.data).filter((v) => v === 0).length;
+    expect(Math.abs(zeros / 4000 - 0.25)).toBeLessThan(0.03);
+    expect(Array.from(a.data).every((v) => v === 0 || v === 1 / 0.75)).toBe(true);
+    expect(Array.from(a.data)).not.toEqual(Array.from(b.data));
+    expect(new Dropout(0.25, { seed: 3 }).forward(x)).toBeAllclose(a, { rtol: 0 });
+    expect(drop.eval().forward(x)).toBe(x);
+  });
+
+  it('rejects a rate outside [0, 1)', () => {
+    expect(() => new Dropout(1)).toThrow(/^Dropout: rate must be a number in \[0, 1\), got 1$/);
+    expect(() => new Dropout(-0.1)).toThrow(RangeError);
   });
 });
 
@@ -65,6 +85,7 @@ describe('every built-in layer passes the conformance kit', () => {
     ['Dense (relu, first order only)', (seed) => new Dense(3, 4, { seed, activation: 'relu' }), { inputShape: [3, 3], secondOrder: false }],
     ['Flatten', () => new Flatten(), { inputShape: [3, 2, 2, 2], wrongInputShape: [3] }],
     ['LayerNorm', () => new LayerNorm(4), { inputShape: [4, 3] }],
+    ['Dropout (stochastic)', (seed) => new Dropout(0.5, { seed }), { inputShape: [4, 3], stochastic: true, wrongInputShape: null }],
     ['Sequential(Flatten, Dense, LayerNorm, Dense)', (seed) => new Sequential(new Flatten(), new Dense(8, 4, { seed, activation: 'tanh' }), new LayerNorm(4), new Dense(4, 2, { seed: seed + 1 })), { inputShape: [3, 2, 2, 2], fromJSON: modelFromJSON, wrongInputShape: [3, 3, 2, 2] }],
   ];
   for (const [name, make, options] of cases) {
@@ -170,7 +191,7 @@ describe('model files, version 2', () => {
     };
     const layer0 = (o: Record<string, unknown>): Record<string, unknown> => (o['layers'] as Record<string, unknown>[])[0]!;
     expect(() => modelFromJSON(mutate((o) => (o['version'] = 3)))).toThrow(/^version: expected 2, got 3/);
-    expect(() => modelFromJSON(mutate((o) => (layer0(o)['kind'] = 'valueOf')))).toThrow(/^layers\[0\]\.kind: unknown layer kind "valueOf"; expected one of dense, flatten, layerNorm$/);
+    expect(() => modelFromJSON(mutate((o) => (layer0(o)['kind'] = 'valueOf')))).toThrow(/^layers\[0\]\.kind: unknown layer kind "valueOf"; expected one of dense, flatten, layerNorm, dropout$/);
     expect(() => modelFromJSON(mutate((o) => (layer0(o)['activation'] = '__proto__')))).toThrow(ModelFormatError);
     expect(() => modelFromJSON(mutate((o) => ((layer0(o)['weight'] as number[][])[1]![0] = 1e309)))).toThrow(/^layers\[0\]\.weight\[1\]\[0\]: expected a finite number, got Infinity$/);
     expect(() => modelFromJSON(mutate((o) => ((o['layers'] as Record<string, unknown>[])[1]!['gain'] = [1])))).toThrow(/^layers\[1\]\.gain: expected 2 numbers, got 1 values$/);

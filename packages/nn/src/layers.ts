@@ -3,7 +3,7 @@
  * back. Layouts: Dense-style layers read columns [features, m]; `Flatten` turns the
  * [m, C, H, W] of convolution and pooling into those columns.
  */
-import { ShapeError, type Tensor, fromData, ones, zeros } from '@nabla/core';
+import { type Rng, ShapeError, type Tensor, createRng, dropout, fromData, ones, zeros } from '@nabla/core';
 import { Module } from './module.ts';
 import { ModelFormatError } from './io.ts';
 import { Dense, type DenseJSON } from './dense.ts';
@@ -45,6 +45,68 @@ export class Flatten extends Module {
   /** The saved form. */
   toJSON(): FlattenJSON {
     return { kind: 'flatten' };
+  }
+}
+
+/** Options of {@link Dropout}. */
+export interface DropoutLayerOptions {
+  /** Seed of the masks' generator (default 0): the same seed gives the same masks, call after call. */
+  seed?: number;
+}
+
+/** The saved form of a {@link Dropout} layer. */
+export interface DropoutJSON {
+  /** Always `'dropout'`. */
+  kind: 'dropout';
+  /** The probability of zeroing an element. */
+  rate: number;
+  /** The seed of its generator. */
+  seed: number;
+}
+
+/**
+ * Inverted dropout as a layer: in training mode each element is zeroed with probability `rate`
+ * and the kept ones are scaled by 1/(1 − rate), a fresh mask per call from the layer's own
+ * seeded generator; in evaluation mode (`eval()`) it is the identity. Any layout.
+ *
+ * @example
+ * ```ts
+ * const drop = new Dropout(0.5, { seed: 1 });
+ * drop.forward(ones([4, 2]));         // zeros and 2s
+ * drop.eval().forward(ones([4, 2]));  // ones
+ * ```
+ */
+export class Dropout extends Module {
+  /** The probability of zeroing an element. */
+  readonly rate: number;
+  /** The generator's seed. */
+  readonly seed: number;
+  #rng: Rng;
+
+  /**
+   * @param rate - the probability of zeroing an element, in [0, 1)
+   * @param options - `seed`
+   * @throws RangeError when `rate` is outside [0, 1)
+   */
+  constructor(rate: number, options: DropoutLayerOptions = {}) {
+    super();
+    if (!(typeof rate === 'number' && rate >= 0 && rate < 1)) throw new RangeError(`Dropout: rate must be a number in [0, 1), got ${String(rate)}`);
+    this.rate = rate;
+    this.seed = options.seed ?? 0;
+    this.#rng = createRng(this.seed);
+  }
+
+  /**
+   * The masked, rescaled input in training mode; the input itself in evaluation mode.
+   * @param x - any tensor
+   */
+  forward(x: Tensor): Tensor {
+    return dropout(x, this.rate, { rng: this.#rng, training: this.training });
+  }
+
+  /** The saved form. */
+  toJSON(): DropoutJSON {
+    return { kind: 'dropout', rate: this.rate, seed: this.seed };
   }
 }
 
@@ -165,7 +227,7 @@ function numbersAt(value: unknown, n: number, path: string): Float64Array {
 }
 
 /** The saved form of any built-in layer. */
-export type LayerJSON = DenseJSON | FlattenJSON | LayerNormJSON;
+export type LayerJSON = DenseJSON | FlattenJSON | LayerNormJSON | DropoutJSON;
 
 /** The saved form of a layer stack (a `Sequential` of built-in layers), version 2 of the model format. */
 export interface ModelJSON {
@@ -257,5 +319,12 @@ export function layerFromJSON(value: unknown, path = 'layer'): Module {
   if (kind === 'dense') return denseFromJSON(o, path);
   if (kind === 'flatten') return new Flatten();
   if (kind === 'layerNorm') return LayerNorm.fromJSON(o, path);
-  throw new ModelFormatError(`${path}.kind`, `unknown layer kind ${show(kind)}; expected one of dense, flatten, layerNorm`);
+  if (kind === 'dropout') {
+    const rate = o['rate'];
+    if (!(typeof rate === 'number' && rate >= 0 && rate < 1)) throw new ModelFormatError(`${path}.rate`, `expected a number in [0, 1), got ${show(rate)}`);
+    const seed = o['seed'];
+    if (!(typeof seed === 'number' && Number.isSafeInteger(seed))) throw new ModelFormatError(`${path}.seed`, `expected an integer, got ${show(seed)}`);
+    return new Dropout(rate, { seed });
+  }
+  throw new ModelFormatError(`${path}.kind`, `unknown layer kind ${show(kind)}; expected one of dense, flatten, layerNorm, dropout`);
 }
