@@ -62,6 +62,7 @@ export {
   equal,
 } from './ops.ts';
 export { sub, div, sqrt, square, mean, softmax, logSoftmax } from './composite.ts';
+export { conv2d, maxPool2d, avgPool2d, type Conv2dOptions, type Pool2dOptions } from './conv.ts';
 export {
   backward,
   grad,
