@@ -279,10 +279,6 @@ function geometry(xShape: Shape, wShape: Shape, yShape: Shape, a: ConvAttrs): Ge
   return { N, C, H, W, F, kh, kw, Ho: yShape[2]!, Wo: yShape[3]!, sh: a.stride[0], sw: a.stride[1], pt: a.pad[0], pl: a.pad[1] };
 }
 
-// The im2col matrix of a chunk of images is at most this many elements (32 MB); larger batches
-// run chunk by chunk.
-const COL_ELEMENTS = 1 << 22;
-
 let workspace: Float64Array | null = null;
 
 /**
@@ -309,64 +305,64 @@ function views(...lengths: number[]): Float64Array[] {
   });
 }
 
-function imagesPerChunk(g: Geometry): number {
-  return Math.max(1, Math.min(g.N, Math.floor(COL_ELEMENTS / (g.C * g.kh * g.kw * g.Ho * g.Wo))));
-}
-
 /**
- * Writes the patches of images n0 … n0+nb−1 as columns: col[(c·kh + a)·kw + b][m·P + i·Wo + j]
- * = x[n0+m, c, i·sh − pt + a, j·sw − pl + b] (0 in the padding), P = Ho·Wo. With `add`, the
- * inverse (col2im): adds each column entry back into x.
+ * Writes the patches of image n as the columns of col [C·kh·kw × Ho·Wo]:
+ * col[(c·kh + a)·kw + b][i·Wo + j] = x[n, c, i·sh − pt + a, j·sw − pl + b] (0 in the padding).
  */
-function im2col(g: Geometry, x: Float64Array, n0: number, nb: number, col: Float64Array, add: boolean): void {
+function im2col(g: Geometry, x: Float64Array, n: number, col: Float64Array): void {
   const { C, H, W, kh, kw, Ho, Wo, sh, sw, pt, pl } = g;
-  const P = Ho * Wo;
-  const rowLength = nb * P;
-  for (let m = 0; m < nb; m++) {
-    for (let c = 0; c < C; c++) {
-      const plane = ((n0 + m) * C + c) * H * W;
-      for (let a = 0; a < kh; a++) {
-        for (let b = 0; b < kw; b++) {
-          const row = ((c * kh + a) * kw + b) * rowLength + m * P;
-          // Output columns j whose input column j·sw − pl + b lies inside [0, W).
-          const j0 = Math.min(Wo, Math.max(0, Math.ceil((pl - b) / sw)));
-          const j1 = Math.max(j0, Math.min(Wo, Math.floor((W - 1 + pl - b) / sw) + 1));
-          for (let i = 0; i < Ho; i++) {
-            const iy = i * sh - pt + a;
-            const o = row + i * Wo;
-            if (iy < 0 || iy >= H) {
-              if (!add) col.fill(0, o, o + Wo);
-              continue;
-            }
-            let s = plane + iy * W + j0 * sw - pl + b;
-            if (add) {
-              for (let j = j0; j < j1; j++, s += sw) x[s] = x[s]! + col[o + j]!;
-            } else {
-              for (let j = 0; j < j0; j++) col[o + j] = 0;
-              for (let j = j0; j < j1; j++, s += sw) col[o + j] = x[s]!;
-              for (let j = j1; j < Wo; j++) col[o + j] = 0;
-            }
+  let o = 0;
+  for (let c = 0; c < C; c++) {
+    const plane = (n * C + c) * H * W;
+    for (let a = 0; a < kh; a++) {
+      for (let b = 0; b < kw; b++) {
+        // Output columns j whose input column j·sw − pl + b lies inside [0, W).
+        const j0 = Math.min(Wo, Math.max(0, Math.ceil((pl - b) / sw)));
+        const j1 = Math.max(j0, Math.min(Wo, Math.floor((W - 1 + pl - b) / sw) + 1));
+        for (let i = 0; i < Ho; i++, o += Wo) {
+          const iy = i * sh - pt + a;
+          if (iy < 0 || iy >= H) {
+            for (let j = 0; j < Wo; j++) col[o + j] = 0;
+            continue;
           }
+          let s = plane + iy * W + j0 * sw - pl + b;
+          for (let j = 0; j < j0; j++) col[o + j] = 0;
+          if (sw === 1) for (let j = j0; j < j1; j++) col[o + j] = x[s++]!;
+          else for (let j = j0; j < j1; j++, s += sw) col[o + j] = x[s]!;
+          for (let j = j1; j < Wo; j++) col[o + j] = 0;
         }
       }
     }
   }
 }
 
-/** Copies y [N, F, P] images n0 … n0+nb−1 to/from t [F, nb·P] (`toRows` true: y → t). */
-function permuteChunk(y: Float64Array, t: Float64Array, F: number, P: number, n0: number, nb: number, toRows: boolean): void {
-  for (let m = 0; m < nb; m++) {
-    for (let f = 0; f < F; f++) {
-      const a = ((n0 + m) * F + f) * P;
-      const b = f * nb * P + m * P;
-      if (toRows) t.set(y.subarray(a, a + P), b);
-      else y.set(t.subarray(b, b + P), a);
+/** The transpose of {@link im2col}: adds each entry of col back into its position of image n of x. */
+function col2im(g: Geometry, col: Float64Array, n: number, x: Float64Array): void {
+  const { C, H, W, kh, kw, Ho, Wo, sh, sw, pt, pl } = g;
+  let o = 0;
+  for (let c = 0; c < C; c++) {
+    const plane = (n * C + c) * H * W;
+    for (let a = 0; a < kh; a++) {
+      for (let b = 0; b < kw; b++) {
+        const j0 = Math.min(Wo, Math.max(0, Math.ceil((pl - b) / sw)));
+        const j1 = Math.max(j0, Math.min(Wo, Math.floor((W - 1 + pl - b) / sw) + 1));
+        for (let i = 0; i < Ho; i++, o += Wo) {
+          const iy = i * sh - pt + a;
+          if (iy < 0 || iy >= H) continue;
+          let s = plane + iy * W + j0 * sw - pl + b;
+          for (let j = j0; j < j1; j++, s += sw) x[s] = x[s]! + col[o + j]!;
+        }
+      }
     }
   }
 }
 
+// Per image, the three products run on views of one workspace (in place in its arena): the
+// image's output block [F × Ho·Wo] is contiguous in [N, F, Ho, Wo], so results and gradients
+// move in and out with one memcpy each.
+
 /**
- * conv2d's forward: per chunk of images, y = w[F × CKK] · col[CKK × nb·P], one SIMD product.
+ * conv2d's forward: per image, y = w[F × CKK] · col[CKK × Ho·Wo].
  * @param x - input [N, C, H, W]
  * @param w - filters [F, C, kh, kw] (already the row-major [F × CKK] matrix)
  * @param out - output [N, F, Ho, Wo]
@@ -376,20 +372,18 @@ function permuteChunk(y: Float64Array, t: Float64Array, F: number, P: number, n0
 export function conv2dForward(x: Float64Array, w: Float64Array, out: Float64Array, shapes: readonly Shape[], attrs: ConvAttrs): void {
   const g = geometry(shapes[0]!, shapes[1]!, shapes[2]!, attrs);
   const K = g.C * g.kh * g.kw;
-  const P = g.Ho * g.Wo;
-  const nb = imagesPerChunk(g);
-  const [wv, col, y] = views(g.F * K, K * nb * P, g.F * nb * P) as [Float64Array, Float64Array, Float64Array];
+  const FP = g.F * g.Ho * g.Wo;
+  const [wv, col, y] = views(g.F * K, K * g.Ho * g.Wo, FP) as [Float64Array, Float64Array, Float64Array];
   wv.set(w);
-  for (let n0 = 0; n0 < g.N; n0 += nb) {
-    const m = Math.min(nb, g.N - n0);
-    im2col(g, x, n0, m, col, false);
-    gemm('NN', g.F, m * P, K, wv, col, y, false);
-    permuteChunk(out, y, g.F, P, n0, m, false);
+  for (let n = 0; n < g.N; n++) {
+    im2col(g, x, n, col);
+    gemm('NN', g.F, g.Ho * g.Wo, K, wv, col, y, false);
+    out.set(y, n * FP);
   }
 }
 
 /**
- * conv2dBackpropInput's forward: per chunk, col = wᵀ[CKK × F] · g[F × nb·P], then col2im.
+ * conv2dBackpropInput's forward: per image, col = wᵀ[CKK × F] · g[F × Ho·Wo], then col2im.
  * @param gy - output gradient [N, F, Ho, Wo]
  * @param w - filters [F, C, kh, kw]
  * @param out - input gradient [N, C, H, W]
@@ -400,20 +394,19 @@ export function conv2dBackpropInputForward(gy: Float64Array, w: Float64Array, ou
   const g = geometry(shapes[0]!, shapes[1]!, shapes[2]!, attrs);
   const K = g.C * g.kh * g.kw;
   const P = g.Ho * g.Wo;
-  const nb = imagesPerChunk(g);
-  const [wv, col, gv] = views(g.F * K, K * nb * P, g.F * nb * P) as [Float64Array, Float64Array, Float64Array];
+  const FP = g.F * P;
+  const [wv, col, gv] = views(g.F * K, K * P, FP) as [Float64Array, Float64Array, Float64Array];
   wv.set(w);
   out.fill(0);
-  for (let n0 = 0; n0 < g.N; n0 += nb) {
-    const m = Math.min(nb, g.N - n0);
-    permuteChunk(gy, gv, g.F, P, n0, m, true);
-    gemm('TN', K, m * P, g.F, wv, gv, col, false);
-    im2col(g, out, n0, m, col, true);
+  for (let n = 0; n < g.N; n++) {
+    gv.set(gy.subarray(n * FP, (n + 1) * FP));
+    gemm('TN', K, P, g.F, wv, gv, col, false);
+    col2im(g, col, n, out);
   }
 }
 
 /**
- * conv2dBackpropFilter's forward: dw[F × CKK] = Σ over chunks of g[F × nb·P] · col[CKK × nb·P]ᵀ.
+ * conv2dBackpropFilter's forward: dw[F × CKK] = Σ over images of g[F × Ho·Wo] · col[CKK × Ho·Wo]ᵀ.
  * @param x - input [N, C, H, W]
  * @param gy - output gradient [N, F, Ho, Wo]
  * @param out - filter gradient [F, C, kh, kw]
@@ -424,13 +417,13 @@ export function conv2dBackpropFilterForward(x: Float64Array, gy: Float64Array, o
   const g = geometry(shapes[0]!, shapes[1]!, shapes[2]!, attrs);
   const K = g.C * g.kh * g.kw;
   const P = g.Ho * g.Wo;
-  const nb = imagesPerChunk(g);
-  const [dw, col, gv] = views(g.F * K, K * nb * P, g.F * nb * P) as [Float64Array, Float64Array, Float64Array];
-  for (let n0 = 0; n0 < g.N; n0 += nb) {
-    const m = Math.min(nb, g.N - n0);
-    im2col(g, x, n0, m, col, false);
-    permuteChunk(gy, gv, g.F, P, n0, m, true);
-    gemm('NT', g.F, K, m * P, gv, col, dw, n0 > 0);
+  const FP = g.F * P;
+  const [dw, col, gv] = views(g.F * K, K * P, FP) as [Float64Array, Float64Array, Float64Array];
+  dw.fill(0);
+  for (let n = 0; n < g.N; n++) {
+    im2col(g, x, n, col);
+    gv.set(gy.subarray(n * FP, (n + 1) * FP));
+    gemm('NT', g.F, K, P, gv, col, dw, true);
   }
   out.set(dw);
 }
