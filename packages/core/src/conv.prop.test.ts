@@ -12,9 +12,9 @@
  * maxPool inputs are distinct values ≥ 0.1 apart, so no step of 1e-6 crosses a tie.
  */
 import fc from 'fast-check';
-import { describe, it, expect } from 'vitest';
+import { afterAll, beforeAll, describe, it, expect } from 'vitest';
 import { type Tensor, avgPool2d, conv2d, fromData, maxPool2d } from './index.ts';
-import { avgPool2dGrad, conv2dBackpropFilter, conv2dBackpropInput, maxPool2dGather, maxPool2dGrad } from './conv.ts';
+import { avgPool2dGrad, conv2dBackpropFilter, conv2dBackpropInput, maxPool2dGather, maxPool2dGrad, setWasmIm2col } from './conv.ts';
 import { propertyConfig, tensorArb } from './testing/index.ts';
 
 const TOL = { rtol: 1e-5, atol: 1e-6 };
@@ -198,6 +198,28 @@ describe('conv2d and pooling: forward against naive loops', () => {
         expect(maxPool2d(x, { kernel: c.kernel }).toArray()).toEqual(maxPool2d(x, { kernel: c.kernel, stride: c.kernel }).toArray());
       }),
       propertyConfig({ numRuns: 30 }),
+    );
+  });
+});
+
+describe('conv2d with the JavaScript im2col/col2im (where shared WebAssembly memory is missing)', () => {
+  beforeAll(() => setWasmIm2col(false));
+  afterAll(() => setWasmIm2col(true));
+
+  it('forward against naive loops, and the two routes agree on every gradient', () => {
+    fc.assert(
+      fc.property(convCaseArb.chain(withTensors), ([c, x, w]) => {
+        const opts = { stride: c.stride, padding: c.padding };
+        expect(conv2d(x, w, opts).toArray()).toBeAllclose(naiveConv(x, w, c.stride, c.padding), { rtol: 1e-12, atol: 1e-12 });
+        const g = fromData(Float64Array.from({ length: convOutShape(c).reduce((p, d) => p * d, 1) }, (_, i) => Math.sin(i + 1)), convOutShape(c));
+        const js = [conv2dBackpropInput(g, w, c.x, convAttrs(c)), conv2dBackpropFilter(x, g, c.w, convAttrs(c))];
+        setWasmIm2col(true);
+        const wasm = [conv2dBackpropInput(g, w, c.x, convAttrs(c)), conv2dBackpropFilter(x, g, c.w, convAttrs(c))];
+        setWasmIm2col(false);
+        expect(js[0]!.data).toBeAllclose(wasm[0]!.data, { rtol: 1e-12, atol: 1e-12 });
+        expect(js[1]!.data).toBeAllclose(wasm[1]!.data, { rtol: 1e-12, atol: 1e-12 });
+      }),
+      propertyConfig({ numRuns: 100 }),
     );
   });
 });

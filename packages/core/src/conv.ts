@@ -9,6 +9,8 @@ import { DTypeError, ShapeError, formatShape } from './errors.ts';
 import type { Shape } from './shape.ts';
 import { gemm } from './gemm-dispatch.ts';
 import { createKernels } from './backend.ts';
+import { wasmSimdSupported } from './kernels/wasm.ts';
+import { CONV_WASM_BASE64 } from './kernels/conv.wasm.ts';
 import { apply } from './ops.ts';
 import { type Tensor, toTensor } from './tensor.ts';
 
@@ -279,30 +281,70 @@ function geometry(xShape: Shape, wShape: Shape, yShape: Shape, a: ConvAttrs): Ge
   return { N, C, H, W, F, kh, kw, Ho: yShape[2]!, Wo: yShape[3]!, sh: a.stride[0], sw: a.stride[1], pt: a.pad[0], pl: a.pad[1] };
 }
 
-let workspace: Float64Array | null = null;
+/** conv.wat's exports: byte offsets into the workspace's memory, sizes as in {@link Geometry}. */
+interface ConvWasm {
+  im2col_f64(x: number, col: number, C: number, H: number, W: number, kh: number, kw: number, Ho: number, Wo: number, sh: number, sw: number, pt: number, pl: number): void;
+  col2im_f64(col: number, x: number, C: number, H: number, W: number, kh: number, kw: number, Ho: number, Wo: number, sh: number, sw: number, pt: number, pl: number): void;
+}
+
+/** One buffer in a WebAssembly arena and, when available, the im2col kernels on its memory. */
+interface Workspace {
+  readonly data: Float64Array;
+  readonly wasm: ConvWasm | null;
+}
+
+let workspace: Workspace | null = null;
+let convModule: WebAssembly.Module | undefined;
+let wasmIm2col = true;
+
+/**
+ * Turns the WebAssembly im2col/col2im off (true: on where supported), so tests run the
+ * JavaScript loops that serve where shared WebAssembly memory is not available.
+ * @param enabled - use the WebAssembly kernels when supported
+ */
+export function setWasmIm2col(enabled: boolean): void {
+  wasmIm2col = enabled;
+}
+
+function sharedWasm(): boolean {
+  return wasmSimdSupported() && typeof SharedArrayBuffer !== 'undefined';
+}
 
 /**
  * A buffer of at least `n` float64 values in one WebAssembly arena (when SIMD is available), so
- * `gemm` runs on views of it in place, with no copies into a scratch arena. Kept between calls.
+ * `gemm` runs on views of it in place, with no copies into a scratch arena; with shared memory
+ * (Node; browsers when cross-origin isolated) conv.wat's im2col runs on the same memory. Kept
+ * between calls and grown when too small.
  */
-function workspaceOf(n: number): Float64Array {
-  if (workspace === null || workspace.length < n) {
+function workspaceOf(n: number): Workspace {
+  if (workspace === null || workspace.data.length < n) {
     const length = Math.max(n + (n >> 1), 1 << 16);
-    workspace = createKernels('float64', { bytes: 8 * length + 64 }).alloc(length);
+    const shared = sharedWasm();
+    const kernels = createKernels('float64', { bytes: 8 * length + 64, shared });
+    let wasm: ConvWasm | null = null;
+    if (shared && kernels.sharing) {
+      convModule ??= new WebAssembly.Module(Uint8Array.from(atob(CONV_WASM_BASE64), (ch) => ch.charCodeAt(0)));
+      wasm = new WebAssembly.Instance(convModule, { env: { memory: kernels.sharing.memory } }).exports as unknown as ConvWasm;
+    }
+    workspace = { data: kernels.alloc(length), wasm };
   }
   return workspace;
 }
 
-/** Splits the workspace into views of the given lengths (each rounded up to 16 bytes). */
-function views(...lengths: number[]): Float64Array[] {
+/**
+ * Splits the workspace into views of the given lengths (each rounded up to 16 bytes), and
+ * returns the im2col kernels on its memory (null: use the JavaScript loops).
+ */
+function views(...lengths: number[]): [Float64Array[], ConvWasm | null] {
   const rounded = lengths.map((n) => n + (n & 1));
   const ws = workspaceOf(rounded.reduce((a, b) => a + b, 0));
   let at = 0;
-  return rounded.map((n, i) => {
-    const v = ws.subarray(at, at + lengths[i]!);
+  const list = rounded.map((n, i) => {
+    const v = ws.data.subarray(at, at + lengths[i]!);
     at += n;
     return v;
   });
+  return [list, wasmIm2col ? ws.wasm : null];
 }
 
 /**
@@ -359,7 +401,15 @@ function col2im(g: Geometry, col: Float64Array, n: number, x: Float64Array): voi
 
 // Per image, the three products run on views of one workspace (in place in its arena): the
 // image's output block [F × Ho·Wo] is contiguous in [N, F, Ho, Wo], so results and gradients
-// move in and out with one memcpy each.
+// move in and out with one memcpy each. With the WebAssembly im2col, x (or the input gradient)
+// is copied into the workspace too.
+
+/** im2col of image n, by conv.wat on the workspace's copy `xw` of x when `wasm` is given. */
+function patches(g: Geometry, wasm: ConvWasm | null, x: Float64Array, xw: Float64Array, n: number, col: Float64Array): void {
+  if (wasm === null) return im2col(g, x, n, col);
+  const image = xw.byteOffset + 8 * n * g.C * g.H * g.W;
+  wasm.im2col_f64(image, col.byteOffset, g.C, g.H, g.W, g.kh, g.kw, g.Ho, g.Wo, g.sh, g.sw, g.pt, g.pl);
+}
 
 /**
  * conv2d's forward: per image, y = w[F × CKK] · col[CKK × Ho·Wo].
@@ -373,12 +423,13 @@ export function conv2dForward(x: Float64Array, w: Float64Array, out: Float64Arra
   const g = geometry(shapes[0]!, shapes[1]!, shapes[2]!, attrs);
   const K = g.C * g.kh * g.kw;
   const FP = g.F * g.Ho * g.Wo;
-  const [wv, col, y] = views(g.F * K, K * g.Ho * g.Wo, FP) as [Float64Array, Float64Array, Float64Array];
-  wv.set(w);
+  const [[wv, col, y, xw], wasm] = views(g.F * K, K * g.Ho * g.Wo, FP, sharedWasm() ? x.length : 0) as [Float64Array[], ConvWasm | null];
+  wv!.set(w);
+  if (wasm) xw!.set(x);
   for (let n = 0; n < g.N; n++) {
-    im2col(g, x, n, col);
-    gemm('NN', g.F, g.Ho * g.Wo, K, wv, col, y, false);
-    out.set(y, n * FP);
+    patches(g, wasm, x, xw!, n, col!);
+    gemm('NN', g.F, g.Ho * g.Wo, K, wv!, col!, y!, false);
+    out.set(y!, n * FP);
   }
 }
 
@@ -395,14 +446,18 @@ export function conv2dBackpropInputForward(gy: Float64Array, w: Float64Array, ou
   const K = g.C * g.kh * g.kw;
   const P = g.Ho * g.Wo;
   const FP = g.F * P;
-  const [wv, col, gv] = views(g.F * K, K * P, FP) as [Float64Array, Float64Array, Float64Array];
-  wv.set(w);
+  const [[wv, col, gv, dx], wasm] = views(g.F * K, K * P, FP, sharedWasm() ? out.length : 0) as [Float64Array[], ConvWasm | null];
+  wv!.set(w);
   out.fill(0);
+  if (wasm) dx!.fill(0);
+  const image = g.C * g.H * g.W;
   for (let n = 0; n < g.N; n++) {
-    gv.set(gy.subarray(n * FP, (n + 1) * FP));
-    gemm('TN', K, P, g.F, wv, gv, col, false);
-    col2im(g, col, n, out);
+    gv!.set(gy.subarray(n * FP, (n + 1) * FP));
+    gemm('TN', K, P, g.F, wv!, gv!, col!, false);
+    if (wasm) wasm.col2im_f64(col!.byteOffset, dx!.byteOffset + 8 * n * image, g.C, g.H, g.W, g.kh, g.kw, g.Ho, g.Wo, g.sh, g.sw, g.pt, g.pl);
+    else col2im(g, col!, n, out);
   }
+  if (wasm) out.set(dx!);
 }
 
 /**
@@ -418,14 +473,15 @@ export function conv2dBackpropFilterForward(x: Float64Array, gy: Float64Array, o
   const K = g.C * g.kh * g.kw;
   const P = g.Ho * g.Wo;
   const FP = g.F * P;
-  const [dw, col, gv] = views(g.F * K, K * P, FP) as [Float64Array, Float64Array, Float64Array];
-  dw.fill(0);
+  const [[dw, col, gv, xw], wasm] = views(g.F * K, K * P, FP, sharedWasm() ? x.length : 0) as [Float64Array[], ConvWasm | null];
+  dw!.fill(0);
+  if (wasm) xw!.set(x);
   for (let n = 0; n < g.N; n++) {
-    im2col(g, x, n, col);
-    gv.set(gy.subarray(n * FP, (n + 1) * FP));
-    gemm('NT', g.F, K, P, gv, col, dw, true);
+    patches(g, wasm, x, xw!, n, col!);
+    gv!.set(gy.subarray(n * FP, (n + 1) * FP));
+    gemm('NT', g.F, K, P, gv!, col!, dw!, true);
   }
-  out.set(dw);
+  out.set(dw!);
 }
 
 /**
