@@ -7,9 +7,8 @@
  */
 import { DTypeError, ShapeError, formatShape } from './errors.ts';
 import type { Shape } from './shape.ts';
-import { gemm } from './gemm-dispatch.ts';
-import { createKernels } from './backend.ts';
-import { wasmSimdSupported } from './kernels/wasm.ts';
+import { type GemmLayout, gemm } from './gemm-dispatch.ts';
+import { type WasmArena, createWasmArena, wasmSimdSupported } from './kernels/wasm.ts';
 import { CONV_WASM_BASE64 } from './kernels/conv.wasm.ts';
 import { apply } from './ops.ts';
 import { type Tensor, toTensor } from './tensor.ts';
@@ -287,9 +286,10 @@ interface ConvWasm {
   col2im_f64(col: number, x: number, C: number, H: number, W: number, kh: number, kw: number, Ho: number, Wo: number, sh: number, sw: number, pt: number, pl: number): void;
 }
 
-/** One buffer in a WebAssembly arena and, when available, the im2col kernels on its memory. */
+/** One buffer in a WebAssembly arena, with the arena (its products) and the im2col kernels on its memory. */
 interface Workspace {
   readonly data: Float64Array;
+  readonly arena: WasmArena | null;
   readonly wasm: ConvWasm | null;
 }
 
@@ -299,43 +299,47 @@ let wasmIm2col = true;
 
 /**
  * Turns the WebAssembly im2col/col2im off (true: on where supported), so tests run the
- * JavaScript loops that serve where shared WebAssembly memory is not available.
+ * JavaScript loops that serve where WebAssembly SIMD is not available.
  * @param enabled - use the WebAssembly kernels when supported
  */
 export function setWasmIm2col(enabled: boolean): void {
   wasmIm2col = enabled;
 }
 
-function sharedWasm(): boolean {
-  return wasmSimdSupported() && typeof SharedArrayBuffer !== 'undefined';
-}
-
 /**
- * A buffer of at least `n` float64 values in one WebAssembly arena (when SIMD is available), so
- * `gemm` runs on views of it in place, with no copies into a scratch arena; with shared memory
- * (Node; browsers when cross-origin isolated) conv.wat's im2col runs on the same memory. Kept
- * between calls and grown when too small.
+ * A buffer of at least `n` float64 values in one WebAssembly arena (when SIMD is available):
+ * the products run on views of it in place, with no copies into a scratch arena, and conv.wat's
+ * im2col, instantiated on the same memory, writes the patches where they read them. Kept
+ * between calls and replaced by a larger one when too small.
  */
 function workspaceOf(n: number): Workspace {
   if (workspace === null || workspace.data.length < n) {
     const length = Math.max(n + (n >> 1), 1 << 16);
-    const shared = sharedWasm();
-    const kernels = createKernels('float64', { bytes: 8 * length + 64, shared });
-    let wasm: ConvWasm | null = null;
-    if (shared && kernels.sharing) {
+    if (!wasmSimdSupported()) {
+      workspace = { data: new Float64Array(length), arena: null, wasm: null };
+    } else {
+      const arena = createWasmArena(8 * length + 64);
       convModule ??= new WebAssembly.Module(Uint8Array.from(atob(CONV_WASM_BASE64), (ch) => ch.charCodeAt(0)));
-      wasm = new WebAssembly.Instance(convModule, { env: { memory: kernels.sharing.memory } }).exports as unknown as ConvWasm;
+      const wasm = new WebAssembly.Instance(convModule, { env: { memory: arena.memory } }).exports as unknown as ConvWasm;
+      workspace = { data: arena.f64(length), arena, wasm };
     }
-    workspace = { data: kernels.alloc(length), wasm };
   }
   return workspace;
+}
+
+/** C (+)= op(A)·op(B) on workspace views: the arena's SIMD kernel in place, else `gemm`'s loops. */
+function product(arena: WasmArena | null, layout: GemmLayout, M: number, N: number, K: number, A: Float64Array, B: Float64Array, C: Float64Array, accumulate: boolean): void {
+  if (arena === null) return gemm(layout, M, N, K, A, B, C, accumulate);
+  if (layout === 'NN') arena.gemmNN_f64(M, N, K, A, B, C, accumulate);
+  else if (layout === 'NT') arena.gemmNT_f64(M, N, K, A, B, C, accumulate);
+  else arena.gemmTN_f64(M, N, K, A, B, C, accumulate);
 }
 
 /**
  * Splits the workspace into views of the given lengths (each rounded up to 16 bytes), and
  * returns the im2col kernels on its memory (null: use the JavaScript loops).
  */
-function views(...lengths: number[]): [Float64Array[], ConvWasm | null] {
+function views(...lengths: number[]): [Float64Array[], ConvWasm | null, WasmArena | null] {
   const rounded = lengths.map((n) => n + (n & 1));
   const ws = workspaceOf(rounded.reduce((a, b) => a + b, 0));
   let at = 0;
@@ -344,7 +348,7 @@ function views(...lengths: number[]): [Float64Array[], ConvWasm | null] {
     at += n;
     return v;
   });
-  return [list, wasmIm2col ? ws.wasm : null];
+  return [list, wasmIm2col ? ws.wasm : null, ws.arena];
 }
 
 /**
@@ -423,12 +427,12 @@ export function conv2dForward(x: Float64Array, w: Float64Array, out: Float64Arra
   const g = geometry(shapes[0]!, shapes[1]!, shapes[2]!, attrs);
   const K = g.C * g.kh * g.kw;
   const FP = g.F * g.Ho * g.Wo;
-  const [[wv, col, y, xw], wasm] = views(g.F * K, K * g.Ho * g.Wo, FP, sharedWasm() ? x.length : 0) as [Float64Array[], ConvWasm | null];
+  const [[wv, col, y, xw], wasm, arena] = views(g.F * K, K * g.Ho * g.Wo, FP, wasmIm2col ? x.length : 0) as [Float64Array[], ConvWasm | null, WasmArena | null];
   wv!.set(w);
   if (wasm) xw!.set(x);
   for (let n = 0; n < g.N; n++) {
     patches(g, wasm, x, xw!, n, col!);
-    gemm('NN', g.F, g.Ho * g.Wo, K, wv!, col!, y!, false);
+    product(arena, 'NN', g.F, g.Ho * g.Wo, K, wv!, col!, y!, false);
     out.set(y!, n * FP);
   }
 }
@@ -446,14 +450,14 @@ export function conv2dBackpropInputForward(gy: Float64Array, w: Float64Array, ou
   const K = g.C * g.kh * g.kw;
   const P = g.Ho * g.Wo;
   const FP = g.F * P;
-  const [[wv, col, gv, dx], wasm] = views(g.F * K, K * P, FP, sharedWasm() ? out.length : 0) as [Float64Array[], ConvWasm | null];
+  const [[wv, col, gv, dx], wasm, arena] = views(g.F * K, K * P, FP, wasmIm2col ? out.length : 0) as [Float64Array[], ConvWasm | null, WasmArena | null];
   wv!.set(w);
   out.fill(0);
   if (wasm) dx!.fill(0);
   const image = g.C * g.H * g.W;
   for (let n = 0; n < g.N; n++) {
     gv!.set(gy.subarray(n * FP, (n + 1) * FP));
-    gemm('TN', K, P, g.F, wv!, gv!, col!, false);
+    product(arena, 'TN', K, P, g.F, wv!, gv!, col!, false);
     if (wasm) wasm.col2im_f64(col!.byteOffset, dx!.byteOffset + 8 * n * image, g.C, g.H, g.W, g.kh, g.kw, g.Ho, g.Wo, g.sh, g.sw, g.pt, g.pl);
     else col2im(g, col!, n, out);
   }
@@ -473,13 +477,13 @@ export function conv2dBackpropFilterForward(x: Float64Array, gy: Float64Array, o
   const K = g.C * g.kh * g.kw;
   const P = g.Ho * g.Wo;
   const FP = g.F * P;
-  const [[dw, col, gv, xw], wasm] = views(g.F * K, K * P, FP, sharedWasm() ? x.length : 0) as [Float64Array[], ConvWasm | null];
+  const [[dw, col, gv, xw], wasm, arena] = views(g.F * K, K * P, FP, wasmIm2col ? x.length : 0) as [Float64Array[], ConvWasm | null, WasmArena | null];
   dw!.fill(0);
   if (wasm) xw!.set(x);
   for (let n = 0; n < g.N; n++) {
     patches(g, wasm, x, xw!, n, col!);
     gv!.set(gy.subarray(n * FP, (n + 1) * FP));
-    gemm('NT', g.F, K, P, gv!, col!, dw!, true);
+    product(arena, 'NT', g.F, K, P, gv!, col!, dw!, true);
   }
   out.set(dw!);
 }

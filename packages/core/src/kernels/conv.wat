@@ -1,5 +1,5 @@
-;; im2col and col2im for conv2d (conv.ts), float64, on memory shared with the matrix kernels'
-;; arena (matmul.wat's shared build), so patches are written where the SIMD products read them.
+;; im2col and col2im for conv2d (conv.ts), float64, instantiated on the memory of a matrix
+;; kernels' arena (matmul.wat), so patches are written where the SIMD products read them.
 ;; Copy loops here run several times faster than the same loops in JavaScript (measured on the
 ;; chapter 6 shapes: the JavaScript im2col took about as long as the product itself).
 ;;
@@ -7,10 +7,9 @@
 ;; [C·kh·kw, Ho·Wo]; col[(c·kh + a)·kw + b][i·Wo + j] = x[c, i·sh − pt + a, j·sw − pl + b], 0 in
 ;; the padding. col2im adds every entry back to its input position (the transpose of im2col).
 ;;
-;; Assembled by scripts/build-conv-wasm.ts into conv.wasm.ts (features: threads, for the
-;; shared memory import).
+;; Assembled by scripts/build-conv-wasm.ts into conv.wasm.ts (no features beyond the MVP).
 (module
-  (import "env" "memory" (memory 1 32768 shared))
+  (import "env" "memory" (memory 1))
 
   ;; First valid output column for kernel column b: ceil((pl − b) / sw), clamped to [0, Wo].
   (func $first (param $b i32) (param $Wo i32) (param $sw i32) (param $pl i32) (result i32)
