@@ -366,6 +366,12 @@ describe('conv and pooling: units', () => {
     expect(conv2d(fromData(new Float64Array(25), [1, 1, 5, 5]), fromData(new Float64Array(9), [1, 1, 3, 3]), { padding: 'same', stride: 2 }).shape).toEqual([1, 1, 3, 3]);
   });
 
+  it("'same' accepts a kernel larger than the input, as TF does (the padding covers it)", () => {
+    const ones = (shape: number[]): Tensor => fromData(new Float64Array(shape.reduce((p, d) => p * d, 1)).fill(1), shape);
+    expect(conv2d(ones([1, 1, 2, 2]), ones([1, 1, 5, 5]), { padding: 'same' }).toArray()).toEqual([[[[4, 4], [4, 4]]]]);
+    expect(conv2d(ones([1, 1, 2, 3]), ones([2, 1, 3, 4]), { padding: 'same', stride: [1, 2] }).shape).toEqual([1, 2, 2, 2]);
+  });
+
   it('maxPool2d: ties send the whole gradient to the first maximum (NOTE in its TSDoc)', () => {
     const x = tensor([[[[3, 3], [3, 3]]]], { requiresGrad: true });
     maxPool2d(x, { kernel: 2 }).sum().backward();
