@@ -3,9 +3,10 @@
 ;; Copy loops here run several times faster than the same loops in JavaScript (measured on the
 ;; chapter 6 shapes: the JavaScript im2col took about as long as the product itself).
 ;;
-;; Both take byte offsets: x = the first channel of one image [C, H, W], col = its patch matrix
-;; [C·kh·kw, Ho·Wo]; col[(c·kh + a)·kw + b][i·Wo + j] = x[c, i·sh − pt + a, j·sw − pl + b], 0 in
-;; the padding. col2im adds every entry back to its input position (the transpose of im2col).
+;; Both take byte offsets: x = the first channel of one image [C, H, W], col = its patches, the
+;; columns of a [C·kh·kw × ·] matrix whose rows are ld bytes apart (several images side by side):
+;; col[(c·kh + a)·kw + b][i·Wo + j] = x[c, i·sh − pt + a, j·sw − pl + b], 0 in the padding.
+;; col2im adds every entry back to its input position (the transpose of im2col).
 ;;
 ;; Assembled by scripts/build-conv-wasm.ts into conv.wasm.ts (no features beyond the MVP).
 (module
@@ -29,13 +30,13 @@
     (select (local.get $j0) (local.get $j) (i32.lt_u (local.get $j) (local.get $j0))))
 
   (func (export "im2col_f64")
-    (param $x i32) (param $col i32) (param $C i32) (param $H i32) (param $W i32) (param $kh i32) (param $kw i32)
+    (param $x i32) (param $col i32) (param $ld i32) (param $C i32) (param $H i32) (param $W i32) (param $kh i32) (param $kw i32)
     (param $Ho i32) (param $Wo i32) (param $sh i32) (param $sw i32) (param $pt i32) (param $pl i32)
     (local $c i32) (local $a i32) (local $b i32) (local $i i32) (local $iy i32)
     (local $j0 i32) (local $j1 i32) (local $plane i32) (local $o i32) (local $p i32) (local $end i32)
-    (local $s i32) (local $swb i32) (local $rowEnd i32)
+    (local $s i32) (local $swb i32) (local $rowEnd i32) (local $row i32)
     (local.set $swb (i32.shl (local.get $sw) (i32.const 3)))
-    (local.set $o (local.get $col))
+    (local.set $row (local.get $col))
     (local.set $c (i32.const 0))
     (block $cdone (loop $cl
       (br_if $cdone (i32.ge_u (local.get $c) (local.get $C)))
@@ -46,6 +47,7 @@
         (local.set $b (i32.const 0))
         (block $bdone (loop $bl
           (br_if $bdone (i32.ge_u (local.get $b) (local.get $kw)))
+          (local.set $o (local.get $row))
           (local.set $j0 (call $first (local.get $b) (local.get $Wo) (local.get $sw) (local.get $pl)))
           (local.set $j1 (call $last (local.get $b) (local.get $W) (local.get $Wo) (local.get $sw) (local.get $pl) (local.get $j0)))
           (local.set $i (i32.const 0))
@@ -82,6 +84,7 @@
             (local.set $o (local.get $rowEnd))
             (local.set $i (i32.add (local.get $i) (i32.const 1)))
             (br $il)))
+          (local.set $row (i32.add (local.get $row) (local.get $ld)))
           (local.set $b (i32.add (local.get $b) (i32.const 1)))
           (br $bl)))
         (local.set $a (i32.add (local.get $a) (i32.const 1)))
@@ -90,13 +93,13 @@
       (br $cl))))
 
   (func (export "col2im_f64")
-    (param $col i32) (param $x i32) (param $C i32) (param $H i32) (param $W i32) (param $kh i32) (param $kw i32)
+    (param $col i32) (param $ld i32) (param $x i32) (param $C i32) (param $H i32) (param $W i32) (param $kh i32) (param $kw i32)
     (param $Ho i32) (param $Wo i32) (param $sh i32) (param $sw i32) (param $pt i32) (param $pl i32)
     (local $c i32) (local $a i32) (local $b i32) (local $i i32) (local $iy i32)
     (local $j0 i32) (local $j1 i32) (local $plane i32) (local $o i32) (local $p i32) (local $end i32)
-    (local $s i32) (local $swb i32)
+    (local $s i32) (local $swb i32) (local $row i32)
     (local.set $swb (i32.shl (local.get $sw) (i32.const 3)))
-    (local.set $o (local.get $col))
+    (local.set $row (local.get $col))
     (local.set $c (i32.const 0))
     (block $cdone (loop $cl
       (br_if $cdone (i32.ge_u (local.get $c) (local.get $C)))
@@ -107,6 +110,7 @@
         (local.set $b (i32.const 0))
         (block $bdone (loop $bl
           (br_if $bdone (i32.ge_u (local.get $b) (local.get $kw)))
+          (local.set $o (local.get $row))
           (local.set $j0 (call $first (local.get $b) (local.get $Wo) (local.get $sw) (local.get $pl)))
           (local.set $j1 (call $last (local.get $b) (local.get $W) (local.get $Wo) (local.get $sw) (local.get $pl) (local.get $j0)))
           (local.set $i (i32.const 0))
@@ -128,6 +132,7 @@
             (local.set $o (i32.add (local.get $o) (i32.shl (local.get $Wo) (i32.const 3))))
             (local.set $i (i32.add (local.get $i) (i32.const 1)))
             (br $il)))
+          (local.set $row (i32.add (local.get $row) (local.get $ld)))
           (local.set $b (i32.add (local.get $b) (i32.const 1)))
           (br $bl)))
         (local.set $a (i32.add (local.get $a) (i32.const 1)))
