@@ -431,6 +431,8 @@ describe('conv and pooling: errors', () => {
     expect(() => conv2d(x, 'w' as unknown as Tensor)).toThrow(/^conv2d: argument 'w' must be a Tensor/);
     expect(() => maxPool2d(null as unknown as Tensor, { kernel: 2 })).toThrow(/^maxPool2d: argument 'x' must be a Tensor/);
     expect(() => avgPool2d({} as unknown as Tensor, { kernel: 2 })).toThrow(/^avgPool2d: argument 'x' must be a Tensor/);
+    expect(() => conv2d(x, w, null as unknown as object)).toThrow(/^conv2d: argument 'options' must be an object/);
+    expect(() => maxPool2d(x, 2 as unknown as { kernel: number })).toThrow(/^maxPool2d: argument 'options' must be an object \{ kernel, stride\? \}, got 2$/);
   });
 });
 

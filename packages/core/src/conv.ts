@@ -112,6 +112,7 @@ export function conv2d(x: Tensor, w: Tensor, options: Conv2dOptions = {}): Tenso
   const [F, C2, kh, kw] = wt.shape as [number, number, number, number];
   const shown = `x ${formatShape(xt.shape)}, w ${formatShape(wt.shape)}`;
   if (C !== C2) throw new ShapeError(op, `x has ${C} channels but w expects ${C2}: ${shown}`, shapes);
+  if (options === null || typeof options !== 'object') throw new DTypeError(op, `argument 'options' must be an object { stride?, padding? }, got ${String(options)}`);
   const [sh, sw] = positivePair(op, 'stride', options.stride ?? 1, shapes);
   const padding = options.padding ?? 0;
   let pad: Pair;
