@@ -65,6 +65,7 @@ export { sub, div, sqrt, square, mean, softmax, logSoftmax } from './composite.t
 export { squeeze, expandDims, flatten, slice, pad, concat, stack, split, unstack, gather, oneHot } from './indexing.ts';
 export { sin, cos, log1p, maximum, minimum, clip, argmax, logSumExp, variance } from './math.ts';
 export { rand, bernoulli, dropout, type RandomOptions, type DropoutOptions } from './sampling.ts';
+export { conv2d, maxPool2d, avgPool2d, type Conv2dOptions, type Pool2dOptions } from './conv.ts';
 export {
   backward,
   grad,

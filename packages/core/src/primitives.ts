@@ -20,6 +20,8 @@ import * as ops from './ops.ts';
 import { div, sub } from './composite.ts';
 import { type GatherAttrs, concatKernel, gatherKernel, gatherRows, padFrame, padKernel, scatterAdd, scatterAddKernel, sliceBox, sliceKernel } from './indexing.ts';
 import { argmaxKernel, cos, sin } from './math.ts';
+import * as conv from './conv.ts';
+import type { ConvAttrs, PoolAttrs } from './conv.ts';
 
 /** Parameters of each primitive (what its kernels need besides the input values). */
 export interface PrimitiveAttrs {
@@ -38,6 +40,14 @@ export interface PrimitiveAttrs {
   tanhGrad: null;
   reluGrad: null;
   matmul: { readonly transA: boolean; readonly transB: boolean };
+  conv2d: ConvAttrs;
+  conv2dBackpropInput: ConvAttrs & { readonly xShape: Shape };
+  conv2dBackpropFilter: ConvAttrs & { readonly wShape: Shape };
+  maxPool2d: PoolAttrs;
+  maxPool2dGrad: PoolAttrs;
+  maxPool2dGather: PoolAttrs;
+  avgPool2d: PoolAttrs;
+  avgPool2dGrad: PoolAttrs & { readonly xShape: Shape };
   transpose: { readonly perm: readonly number[] };
   reshape: { readonly shape: Shape };
   detach: null;
@@ -398,6 +408,80 @@ export const primitives: { readonly [P in PrimitiveName]: Primitive<PrimitiveAtt
       if (i === 0) return unbroadcast(transA ? ops.matmulT(b, g, transB, true) : ops.matmulT(g, b, false, !transB), a.shape);
       return unbroadcast(transB ? ops.matmulT(g, a, true, transA) : ops.matmulT(a, g, !transA, false), b.shape);
     },
+  },
+  // Convolution Y = conv(X, W) and its two backward ops are bilinear and share one trilinear
+  // form T(X, W, G) = <G, conv(X, W)> = <BI(G, W), X> = <BF(X, G), W>, so each rule is one of
+  // the three again: the gradient of any order stays in these kernels (im2col + SIMD gemm).
+  conv2d: {
+    forward: (k) => conv.conv2dForward(k.x[0]!, k.x[1]!, k.out, [k.shapes[0]!, k.shapes[1]!, k.outShape], k.attrs),
+    // ∂T/∂X = BI(G, W); ∂T/∂W = BF(X, G).
+    vjp: (i, g, c) => {
+      const [x, w] = c.inputs as [Tensor, Tensor];
+      return i === 0 ? conv.conv2dBackpropInput(g, w, x.shape, c.attrs) : conv.conv2dBackpropFilter(x, g, w.shape, c.attrs);
+    },
+  },
+  conv2dBackpropInput: {
+    forward: (k) => conv.conv2dBackpropInputForward(k.x[0]!, k.x[1]!, k.out, [k.outShape, k.shapes[1]!, k.shapes[0]!], k.attrs),
+    // BI(G, W) with cotangent H (shaped like X) is T(H, W, G): ∂/∂G = conv(H, W) at G's size,
+    // ∂/∂W = BF(H, G).
+    vjp: (i, h, c) => {
+      const [g, w] = c.inputs as [Tensor, Tensor];
+      const attrs = { stride: c.attrs.stride, pad: c.attrs.pad };
+      return i === 0 ? conv.conv2dAt(h, w, [g.shape[2]!, g.shape[3]!], attrs) : conv.conv2dBackpropFilter(h, g, w.shape, attrs);
+    },
+  },
+  conv2dBackpropFilter: {
+    forward: (k) => conv.conv2dBackpropFilterForward(k.x[0]!, k.x[1]!, k.out, [k.shapes[0]!, k.outShape, k.shapes[1]!], k.attrs),
+    // BF(X, G) with cotangent H (shaped like W) is T(X, H, G): ∂/∂X = BI(G, H), ∂/∂G = conv(X, H).
+    vjp: (i, h, c) => {
+      const [x, g] = c.inputs as [Tensor, Tensor];
+      const attrs = { stride: c.attrs.stride, pad: c.attrs.pad };
+      return i === 0 ? conv.conv2dBackpropInput(g, h, x.shape, attrs) : conv.conv2dAt(x, h, [g.shape[2]!, g.shape[3]!], attrs);
+    },
+  },
+  maxPool2d: {
+    forward: (k) => {
+      const index = conv.windowArgmax(k.x[0]!, k.shapes[0]!, k.outShape, k.attrs);
+      for (let o = 0; o < index.length; o++) k.out[o] = k.x[0]![index[o]!]!;
+    },
+    // g goes to each window's first maximum (see maxPool2d's NOTE on ties).
+    vjp: (_i, g, c) => conv.maxPool2dGrad(c.inputs[0]!, g, c.attrs),
+  },
+  maxPool2dGrad: {
+    forward: (k) => {
+      const [x, g] = k.x as [Float64Array, Float64Array];
+      const index = conv.windowArgmax(x, k.shapes[0]!, k.shapes[1]!, k.attrs);
+      k.out.fill(0);
+      for (let o = 0; o < index.length; o++) {
+        const s = index[o]!;
+        k.out[s] = k.out[s]! + g[o]!;
+      }
+    },
+    // Piecewise constant in x (the argmax positions), so no gradient to x; linear in g, whose
+    // adjoint is the gather from the same positions.
+    vjp: (i, h, c) => (i === 0 ? null : conv.maxPool2dGather(c.inputs[0]!, h, c.inputs[1]!.shape, c.attrs)),
+  },
+  maxPool2dGather: {
+    forward: (k) => {
+      const [x, h] = k.x as [Float64Array, Float64Array];
+      const index = conv.windowArgmax(x, k.shapes[0]!, k.outShape, k.attrs);
+      for (let o = 0; o < index.length; o++) k.out[o] = h[index[o]!]!;
+    },
+    // No gradient to x (positions only); the adjoint of a gather is the scatter: maxPool2dGrad.
+    vjp: (i, g, c) => (i === 0 ? null : conv.maxPool2dGrad(c.inputs[0]!, g, c.attrs)),
+  },
+  avgPool2d: {
+    forward: (k) => conv.avgPoolForward(k.x[0]!, k.out, k.shapes[0]!, k.outShape, k.attrs),
+    // Each window's mean: g/(kh·kw) back over the window.
+    vjp: (_i, g, c) => conv.avgPool2dGrad(g, c.inputs[0]!.shape, c.attrs),
+  },
+  avgPool2dGrad: {
+    forward: (k) => {
+      k.out.fill(0);
+      conv.avgPoolSpread(k.x[0]!, k.out, k.outShape, k.shapes[0]!, k.attrs);
+    },
+    // Linear, and the transpose of average pooling: its rule is average pooling again.
+    vjp: (_i, h, c) => conv.avgPool2d(h, { kernel: c.attrs.kernel, stride: c.attrs.stride }),
   },
   transpose: {
     forward: (k) => transposeInto(k.x[0]!, k.shapes[0]!, k.attrs.perm, k.out),

@@ -6,6 +6,8 @@ import * as composite from './composite.ts';
 import * as indexing from './indexing.ts';
 import * as math from './math.ts';
 import * as sampling from './sampling.ts';
+import * as conv from './conv.ts';
+import type { Conv2dOptions, Pool2dOptions } from './conv.ts';
 import { type BackwardOptions, backward as runBackward } from './autograd.ts';
 import { type Primitive, primitives } from './primitives.ts';
 
@@ -489,6 +491,29 @@ export class Tensor {
    */
   matmulT(other: Tensor, transA: boolean, transB: boolean): Tensor {
     return ops.matmulT(this, other, transA, transB);
+  }
+  /**
+   * 2-D cross-correlation of `this` [N, C, H, W] with filters `w` [F, C, kh, kw] → [N, F, Ho, Wo]
+   * (see {@link conv2d}).
+   * @param w - filters [F, C, kh, kw]
+   * @param options - `stride` (default 1), `padding` (a number, `'same'` or `'valid'`; default 0)
+   */
+  conv2d(w: Tensor, options?: Conv2dOptions): Tensor {
+    return conv.conv2d(this, w, options);
+  }
+  /**
+   * 2-D max pooling of `this` [N, C, H, W], no padding (see {@link maxPool2d}).
+   * @param options - `kernel` and `stride` (default: the kernel)
+   */
+  maxPool2d(options: Pool2dOptions): Tensor {
+    return conv.maxPool2d(this, options);
+  }
+  /**
+   * 2-D average pooling of `this` [N, C, H, W], no padding (see {@link avgPool2d}).
+   * @param options - `kernel` and `stride` (default: the kernel)
+   */
+  avgPool2d(options: Pool2dOptions): Tensor {
+    return conv.avgPool2d(this, options);
   }
   /** Elementwise sign (−1, 0, 1); no gradient. */
   sign(): Tensor {

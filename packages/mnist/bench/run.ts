@@ -2,7 +2,7 @@
 // 60,000 images, data loading excluded) at batch 10 and 100, for nabla's engines and the peers
 // (NumPy's matrix-based code, TensorFlow.js cpu and wasm), alternating between implementations
 // run after run, each epoch in a fresh child process. Then matmul GFLOP/s at the workload's
-// shapes and the peak RSS of a 30-epoch training run.
+// shapes, conv2d GFLOP/s at chapter 6's shapes, and the peak RSS of a 30-epoch training run.
 //
 //   pnpm bench [--runs 3] [--batches 10,100] [--warmup 1] [--only nabla] [--skip-rss]
 import { spawn, spawnSync } from 'node:child_process';
@@ -167,6 +167,10 @@ for (const b of batches) {
 console.log('\nmatmul GFLOP/s at the workload shapes:');
 const mm = spawnSync(tsx, [SOURCE, join(root, 'packages', 'core', 'bench', 'matmul.bench.ts')], { encoding: 'utf8' });
 process.stdout.write(mm.stdout);
+
+console.log('\nconv2d GFLOP/s at Nielsen\'s chapter 6 shapes (float64), beside the dense GEMM of the same product:');
+const cv = spawnSync(tsx, [SOURCE, join(root, 'packages', 'core', 'bench', 'conv.bench.ts')], { encoding: 'utf8' });
+process.stdout.write(cv.stdout);
 
 if (!args['skip-rss']) {
   console.log('\npeak RSS of the default 30-epoch training run (nabla-mnist train, Nielsen ch. 1 defaults):');

@@ -128,6 +128,8 @@ export interface WasmSharing {
 export interface WasmArena {
   /** For an arena made with `{ shared: true }`: the module and memory a worker instantiates; else null. */
   readonly sharing: WasmSharing | null;
+  /** The arena's memory, for another module that works on the same buffers (conv.wat's im2col). */
+  readonly memory: WebAssembly.Memory;
   /** Bytes the arena can hand out in total, as asked for at creation. */
   readonly capacity: number;
   /** Bytes handed out so far, alignment padding included. */
@@ -351,6 +353,7 @@ export function createWasmArena(bytes: number, options: { shared?: boolean } = {
 
   return {
     sharing,
+    memory,
     capacity: bytes,
     get used() {
       return top - base;

@@ -1,0 +1,84 @@
+/**
+ * GFLOP/s of conv2d at the shapes of Nielsen's chapter 6 network (network3.py, float64), forward
+ * and backward (input gradient + filter gradient, the pullback autodiff runs), through the ops
+ * users call (im2col + the SIMD gemm), beside the dense GEMM alone at the same product's shape
+ * (the difference is what im2col, col2im and the copies cost):
+ *   conv1  x [10, 1, 28, 28]  * w [20, 1, 5, 5]   → [10, 20, 24, 24]
+ *   conv2  x [10, 20, 12, 12] * w [40, 20, 5, 5]  → [10, 40, 8, 8]
+ * FLOPs per pass = 2·N·F·Ho·Wo·C·kh·kw; backward counts two passes (input and filter gradients).
+ * Each figure is the median of 9 runs of ~30 ms, wall-clock and per CPU second of this process
+ * (on a shared machine the second leaves out time given to other processes).
+ *
+ *   pnpm exec tsx --conditions=@nabla/source packages/core/bench/conv.bench.ts
+ */
+import { type Tensor, randn, vjp } from '../src/index.ts';
+import { createKernels } from '../src/backend.ts';
+import { gemm } from '../src/gemm-dispatch.ts';
+
+/**
+ * Median seconds per call over 9 runs of about 30 ms each, after a warm-up run: wall-clock, and
+ * CPU time of this process (which leaves out the time the machine gave to other processes).
+ */
+function secondsPerCall(call: () => void): { wall: number; cpu: number } {
+  const wall: number[] = [];
+  const cpu: number[] = [];
+  for (let run = 0; run < 10; run++) {
+    let calls = 0;
+    const start = performance.now();
+    const cpuStart = process.cpuUsage();
+    let now = start;
+    do {
+      call();
+      calls++;
+      now = performance.now();
+    } while (now - start < 30);
+    const used = process.cpuUsage(cpuStart);
+    if (run > 0) {
+      wall.push((now - start) / 1000 / calls);
+      cpu.push((used.user + used.system) / 1e6 / calls);
+    }
+  }
+  const median = (xs: number[]): number => xs.sort((a, b) => a - b)[xs.length >> 1]!;
+  return { wall: median(wall), cpu: median(cpu) };
+}
+
+const cases = [
+  { label: 'conv1 [10,1,28,28]*[20,1,5,5]', x: [10, 1, 28, 28], w: [20, 1, 5, 5] },
+  { label: 'conv2 [10,20,12,12]*[40,20,5,5]', x: [10, 20, 12, 12], w: [40, 20, 5, 5] },
+];
+
+const rows: string[][] = [];
+for (const c of cases) {
+  const x = randn(c.x);
+  const w = randn(c.w);
+  const y: Tensor = x.conv2d(w);
+  const g = randn(y.shape);
+  const [N, C] = c.x as [number, number];
+  const [F, , kh, kw] = c.w as [number, number, number, number];
+  const [, , Ho, Wo] = y.shape as [number, number, number, number];
+  const flop = 2 * N * F * Ho * Wo * C * kh * kw;
+  const fwd = secondsPerCall(() => x.conv2d(w));
+  // The backward pass as autodiff runs it: the pullback of conv2d (its rule's two primitives).
+  const { vjp: pullback } = vjp((a, b) => a!.conv2d(b!), [x, w]);
+  const bwd = secondsPerCall(() => pullback(g));
+  // The dense product alone: [F × CKK] · [CKK × N·Ho·Wo], in one arena (no im2col, no copies).
+  const K = C * kh * kw;
+  const P = N * Ho * Wo;
+  const k = createKernels('float64', { bytes: 8 * (F * K + K * P + F * P) + 64 });
+  const A = k.alloc(F * K), B = k.alloc(K * P), D = k.alloc(F * P);
+  A.fill(0.5);
+  B.fill(0.25);
+  const dense = secondsPerCall(() => gemm('NN', F, P, K, A, B, D, false));
+  const rate = (t: { wall: number; cpu: number }, passes: number): string =>
+    `${((passes * flop) / t.wall / 1e9).toFixed(1)} (${((passes * flop) / t.cpu / 1e9).toFixed(1)})`;
+  rows.push([c.label, rate(fwd, 1), rate(bwd, 2), rate(dense, 1), `${(fwd.wall * 1e3).toFixed(2)} / ${(bwd.wall * 1e3).toFixed(2)}`]);
+}
+
+const header = ['conv2d float64', 'forward', 'backward', 'dense GEMM', 'ms fwd / bwd (wall)'];
+const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+const line = (cells: readonly string[]): string =>
+  cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  ');
+console.log('GFLOP/s wall-clock (per CPU second of this process), median of 9 × 30 ms; backward = input + filter');
+console.log('gradients; dense GEMM = the product [F×C·kh·kw]·[C·kh·kw×N·Ho·Wo] alone, in one arena');
+console.log(line(header));
+for (const row of rows) console.log(line(row));
