@@ -180,6 +180,30 @@ describe('conv2d and pooling: forward against naive loops', () => {
     );
   });
 
+  it('a batch whose patches exceed one chunk (several products): forward, and both gradients image by image', () => {
+    // C·kh·kw·Ho·Wo = 4·7·7·100·100 > 2^20 elements: one image per chunk, three chunks.
+    const c: ConvCase = { x: [3, 4, 100, 100], w: [2, 4, 7, 7], stride: [1, 1], padding: 'same' };
+    const rng = (n: number, seed: number): Float64Array => Float64Array.from({ length: n }, (_, i) => Math.sin(seed + i * 0.7));
+    const x = fromData(rng(3 * 4 * 100 * 100, 1), c.x);
+    const w = fromData(rng(2 * 4 * 7 * 7, 2), c.w);
+    const g = fromData(rng(3 * 2 * 100 * 100, 3), [3, 2, 100, 100]);
+    expect(conv2d(x, w, { padding: 'same' }).toArray()).toBeAllclose(naiveConv(x, w, c.stride, c.padding), { rtol: 1e-12, atol: 1e-12 });
+    const image = (t: Tensor, n: number): Tensor => {
+      const size = t.size / t.shape[0]!;
+      return fromData(t.data.slice(n * size, (n + 1) * size), [1, ...t.shape.slice(1)]);
+    };
+    const one = { ...c, x: [1, 4, 100, 100] as const };
+    const dx = conv2dBackpropInput(g, w, c.x, convAttrs(c));
+    const dw = conv2dBackpropFilter(x, g, c.w, convAttrs(c));
+    const dwSum = new Float64Array(dw.size);
+    for (let n = 0; n < 3; n++) {
+      const dxn = conv2dBackpropInput(image(g, n), w, one.x, convAttrs(one));
+      expect(image(dx, n).data).toBeAllclose(dxn.data, { rtol: 1e-12, atol: 1e-12 });
+      conv2dBackpropFilter(image(x, n), image(g, n), c.w, convAttrs(one)).data.forEach((v, i) => (dwSum[i] = dwSum[i]! + v));
+    }
+    expect(dw.data).toBeAllclose(dwSum, { rtol: 1e-10, atol: 1e-10 });
+  });
+
   it('maxPool2d and avgPool2d', () => {
     fc.assert(
       fc.property(poolCaseArb.chain((c) => fc.tuple(fc.constant(c), tensorArb(c.x))), ([c, x]) => {

@@ -409,7 +409,8 @@ function col2im(g: Geometry, col: Float64Array, at: number, ld: number, n: numbe
 // (wider products run faster: 20×576×25 per image ran at ~2/3 the speed of 20×5760×25). Each
 // (image, filter) block of P outputs is contiguous both in [N, F, Ho, Wo] and in the [F × m·P]
 // product, so results and gradients move between them by memcpy. All of it lives in one
-// workspace arena; with the WebAssembly im2col, x (or the input gradient) is copied there too.
+// workspace arena; with the WebAssembly im2col, the chunk's images of x (or of the input
+// gradient) are copied there too.
 
 // The patch matrix of a chunk has at most this many elements (8 MB); larger batches run in chunks.
 const CHUNK_ELEMENTS = 1 << 20;
@@ -418,10 +419,13 @@ function chunkOf(g: Geometry): number {
   return Math.max(1, Math.min(g.N, Math.floor(CHUNK_ELEMENTS / (g.C * g.kh * g.kw * g.Ho * g.Wo))));
 }
 
-/** im2col of image n into columns from `at` (rows `ld` apart), by conv.wat on the workspace's copy `xw` of x when given. */
-function patches(g: Geometry, wasm: ConvWasm | null, x: Float64Array, xw: Float64Array, n: number, col: Float64Array, at: number, ld: number): void {
-  if (wasm === null) return im2col(g, x, n, col, at, ld);
-  const image = xw.byteOffset + 8 * n * g.C * g.H * g.W;
+/**
+ * im2col of image n0 + j into columns from `at` (rows `ld` apart): by conv.wat on `xw`, the
+ * workspace's copy of the chunk's images, when given; else by the loops on x.
+ */
+function patches(g: Geometry, wasm: ConvWasm | null, x: Float64Array, xw: Float64Array, n0: number, j: number, col: Float64Array, at: number, ld: number): void {
+  if (wasm === null) return im2col(g, x, n0 + j, col, at, ld);
+  const image = xw.byteOffset + 8 * j * g.C * g.H * g.W;
   wasm.im2col_f64(image, col.byteOffset + 8 * at, 8 * ld, g.C, g.H, g.W, g.kh, g.kw, g.Ho, g.Wo, g.sh, g.sw, g.pt, g.pl);
 }
 
@@ -455,12 +459,13 @@ export function conv2dForward(x: Float64Array, w: Float64Array, out: Float64Arra
   const K = g.C * g.kh * g.kw;
   const P = g.Ho * g.Wo;
   const nb = chunkOf(g);
-  const [[wv, col, y, xw], wasm, arena] = views(g.F * K, K * nb * P, g.F * nb * P, wasmIm2col ? x.length : 0) as [Float64Array[], ConvWasm | null, WasmArena | null];
+  const image = g.C * g.H * g.W;
+  const [[wv, col, y, xw], wasm, arena] = views(g.F * K, K * nb * P, g.F * nb * P, wasmIm2col ? nb * image : 0) as [Float64Array[], ConvWasm | null, WasmArena | null];
   wv!.set(w);
-  if (wasm) xw!.set(x);
   for (let n0 = 0; n0 < g.N; n0 += nb) {
     const m = Math.min(nb, g.N - n0);
-    for (let j = 0; j < m; j++) patches(g, wasm, x, xw!, n0 + j, col!, j * P, m * P);
+    if (wasm) xw!.set(x.subarray(n0 * image, (n0 + m) * image));
+    for (let j = 0; j < m; j++) patches(g, wasm, x, xw!, n0, j, col!, j * P, m * P);
     product(arena, 'NN', g.F, m * P, K, wv!, col!, y!, false);
     moveBlocks(out, y!, g.F, P, n0, m, false);
   }
@@ -479,21 +484,25 @@ export function conv2dBackpropInputForward(gy: Float64Array, w: Float64Array, ou
   const K = g.C * g.kh * g.kw;
   const P = g.Ho * g.Wo;
   const nb = chunkOf(g);
-  const [[wv, col, gv, dx], wasm, arena] = views(g.F * K, K * nb * P, g.F * nb * P, wasmIm2col ? out.length : 0) as [Float64Array[], ConvWasm | null, WasmArena | null];
-  wv!.set(w);
-  out.fill(0);
-  if (wasm) dx!.fill(0);
   const image = g.C * g.H * g.W;
+  const [[wv, col, gv, dx], wasm, arena] = views(g.F * K, K * nb * P, g.F * nb * P, wasmIm2col ? nb * image : 0) as [Float64Array[], ConvWasm | null, WasmArena | null];
+  wv!.set(w);
+  if (!wasm) out.fill(0);
   for (let n0 = 0; n0 < g.N; n0 += nb) {
     const m = Math.min(nb, g.N - n0);
     moveBlocks(gy, gv!, g.F, P, n0, m, true);
     product(arena, 'TN', K, m * P, g.F, wv!, gv!, col!, false);
-    for (let j = 0; j < m; j++) {
-      if (wasm) wasm.col2im_f64(col!.byteOffset + 8 * j * P, 8 * m * P, dx!.byteOffset + 8 * (n0 + j) * image, g.C, g.H, g.W, g.kh, g.kw, g.Ho, g.Wo, g.sh, g.sw, g.pt, g.pl);
-      else col2im(g, col!, j * P, m * P, n0 + j, out);
+    if (wasm) {
+      // The chunk's input gradient is summed in the workspace, then copied out.
+      dx!.fill(0, 0, m * image);
+      for (let j = 0; j < m; j++) {
+        wasm.col2im_f64(col!.byteOffset + 8 * j * P, 8 * m * P, dx!.byteOffset + 8 * j * image, g.C, g.H, g.W, g.kh, g.kw, g.Ho, g.Wo, g.sh, g.sw, g.pt, g.pl);
+      }
+      out.set(dx!.subarray(0, m * image), n0 * image);
+    } else {
+      for (let j = 0; j < m; j++) col2im(g, col!, j * P, m * P, n0 + j, out);
     }
   }
-  if (wasm) out.set(dx!);
 }
 
 /**
@@ -509,12 +518,13 @@ export function conv2dBackpropFilterForward(x: Float64Array, gy: Float64Array, o
   const K = g.C * g.kh * g.kw;
   const P = g.Ho * g.Wo;
   const nb = chunkOf(g);
-  const [[dw, col, gv, xw], wasm, arena] = views(g.F * K, K * nb * P, g.F * nb * P, wasmIm2col ? x.length : 0) as [Float64Array[], ConvWasm | null, WasmArena | null];
+  const image = g.C * g.H * g.W;
+  const [[dw, col, gv, xw], wasm, arena] = views(g.F * K, K * nb * P, g.F * nb * P, wasmIm2col ? nb * image : 0) as [Float64Array[], ConvWasm | null, WasmArena | null];
   dw!.fill(0);
-  if (wasm) xw!.set(x);
   for (let n0 = 0; n0 < g.N; n0 += nb) {
     const m = Math.min(nb, g.N - n0);
-    for (let j = 0; j < m; j++) patches(g, wasm, x, xw!, n0 + j, col!, j * P, m * P);
+    if (wasm) xw!.set(x.subarray(n0 * image, (n0 + m) * image));
+    for (let j = 0; j < m; j++) patches(g, wasm, x, xw!, n0, j, col!, j * P, m * P);
     moveBlocks(gy, gv!, g.F, P, n0, m, true);
     product(arena, 'NT', g.F, K, m * P, gv!, col!, dw!, true);
   }
