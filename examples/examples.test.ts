@@ -109,6 +109,14 @@ describe.concurrent('examples', () => {
     else expect(r.stdout).toContain('`dot` is not on the PATH');
   });
 
+  it('layers: a GRU cell, an embedding, a conv layer and dropout, each passing gradcheck', async () => {
+    const r = await run('layers.ts');
+    expect(r.code, r.stderr).toBe(0);
+    for (const name of ['GRU cell, 5 steps (slice, concat)', 'embedding (gather) + cross-entropy on labels', 'conv2d + maxPool2d', 'dropout (rate 0.5, seed 10)', 'dropout in evaluation (identity)']) {
+      expect(r.stdout).toMatch(new RegExp(`^${name.replace(/[()+]/g, '\\$&')}\\s+gradcheck ok: +\\d+ elements`, 'm'));
+    }
+  });
+
   it('higher-order prints a second derivative, an hvp that finite differences confirm, and a Newton step that beats a gradient step', async () => {
     const r = await run('higher-order.ts');
     expect(r.code, r.stderr).toBe(0);

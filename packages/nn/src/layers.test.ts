@@ -5,7 +5,7 @@
  */
 import { ShapeError, type Tensor, randn, tensor } from '@nabla/core';
 import { describe, expect, it } from 'vitest';
-import { Dense, Dropout, Flatten, LayerNorm, ModelFormatError, Module, Sequential, layerFromJSON, modelFromJSON, modelToJSON } from './index.ts';
+import { AvgPool2d, Conv2d, Dense, Dropout, Flatten, LayerNorm, MaxPool2d, ModelFormatError, Module, Sequential, layerFromJSON, modelFromJSON, modelToJSON } from './index.ts';
 import { assertModule, checkModule, ModuleCheckError } from './testing.ts';
 
 describe('Module.train() and eval()', () => {
@@ -49,6 +49,17 @@ describe('Dropout', () => {
     expect(drop.eval().forward(x)).toBe(x);
   });
 
+  it('every layer constructor rejects sizes that are not positive integers, naming the argument', () => {
+    expect(() => new Conv2d(0, 3, 3)).toThrow(/^Conv2d: inChannels must be a positive integer, got 0$/);
+    expect(() => new Conv2d(1, 1.5, 3)).toThrow(/^Conv2d: outChannels must be a positive integer, got 1.5$/);
+    expect(() => new Conv2d(1, 2, Number.NaN)).toThrow(/^Conv2d: kernel must be a positive integer, got NaN$/);
+    expect(() => new Conv2d(1, 2, 3, { stride: -1 })).toThrow(/^Conv2d: stride must be a positive integer, got -1$/);
+    expect(() => new Conv2d(1, 2, 3, { padding: 'full' as never })).toThrow(/^Conv2d: padding must be a non-negative integer or 'same', got full$/);
+    expect(() => new MaxPool2d(0)).toThrow(/^MaxPool2d: kernel must be a positive integer, got 0$/);
+    expect(() => new AvgPool2d(2, -2)).toThrow(/^AvgPool2d: stride must be a positive integer, got -2$/);
+    expect(() => new Conv2d(2, 3, 3).forward(randn([1, 1, 5, 5]))).toThrow(/^Conv2d: expected input \[m, 2, H, W\], got \[1,1,5,5\]$/);
+  });
+
   it('rejects a rate outside [0, 1)', () => {
     expect(() => new Dropout(1)).toThrow(/^Dropout: rate must be a number in \[0, 1\), got 1$/);
     expect(() => new Dropout(-0.1)).toThrow(RangeError);
@@ -85,6 +96,11 @@ describe('every built-in layer passes the conformance kit', () => {
     ['Dense (relu, first order only)', (seed) => new Dense(3, 4, { seed, activation: 'relu' }), { inputShape: [3, 3], secondOrder: false }],
     ['Flatten', () => new Flatten(), { inputShape: [3, 2, 2, 2], wrongInputShape: [3] }],
     ['LayerNorm', () => new LayerNorm(4), { inputShape: [4, 3] }],
+    ['Conv2d (tanh, padding 1, stride 2)', (seed) => new Conv2d(2, 3, 3, { seed, activation: 'tanh', padding: 1, stride: 2 }), { inputShape: [2, 2, 5, 5] }],
+    ['Conv2d (relu, first order only)', (seed) => new Conv2d(1, 2, 2, { seed, activation: 'relu' }), { inputShape: [2, 1, 4, 4], secondOrder: false }],
+    ['MaxPool2d', () => new MaxPool2d(2), { inputShape: [2, 3, 4, 4], wrongInputShape: [2, 4, 4] }],
+    ['AvgPool2d', () => new AvgPool2d(2), { inputShape: [2, 3, 4, 4], wrongInputShape: [2, 4, 4] }],
+    ['Sequential(Conv2d, MaxPool2d, Flatten, Dense) (network3’s ConvPool and softmax)', (seed) => new Sequential(new Conv2d(1, 2, 3, { seed, activation: 'sigmoid' }), new MaxPool2d(2), new Flatten(), new Dense(8, 3, { seed: seed + 1, activation: 'softmax' })), { inputShape: [2, 1, 6, 6], fromJSON: modelFromJSON }],
     ['Dropout (stochastic)', (seed) => new Dropout(0.5, { seed }), { inputShape: [4, 3], stochastic: true, wrongInputShape: null }],
     ['Sequential(Flatten, Dense, LayerNorm, Dense)', (seed) => new Sequential(new Flatten(), new Dense(8, 4, { seed, activation: 'tanh' }), new LayerNorm(4), new Dense(4, 2, { seed: seed + 1 })), { inputShape: [3, 2, 2, 2], fromJSON: modelFromJSON, wrongInputShape: [3, 3, 2, 2] }],
   ];
@@ -191,7 +207,7 @@ describe('model files, version 2', () => {
     };
     const layer0 = (o: Record<string, unknown>): Record<string, unknown> => (o['layers'] as Record<string, unknown>[])[0]!;
     expect(() => modelFromJSON(mutate((o) => (o['version'] = 3)))).toThrow(/^version: expected 2, got 3/);
-    expect(() => modelFromJSON(mutate((o) => (layer0(o)['kind'] = 'valueOf')))).toThrow(/^layers\[0\]\.kind: unknown layer kind "valueOf"; expected one of dense, flatten, layerNorm, dropout$/);
+    expect(() => modelFromJSON(mutate((o) => (layer0(o)['kind'] = 'valueOf')))).toThrow(/^layers\[0\]\.kind: unknown layer kind "valueOf"; expected one of dense, conv2d, maxPool2d, avgPool2d, flatten, layerNorm, dropout$/);
     expect(() => modelFromJSON(mutate((o) => (layer0(o)['activation'] = '__proto__')))).toThrow(ModelFormatError);
     expect(() => modelFromJSON(mutate((o) => ((layer0(o)['weight'] as number[][])[1]![0] = 1e309)))).toThrow(/^layers\[0\]\.weight\[1\]\[0\]: expected a finite number, got Infinity$/);
     expect(() => modelFromJSON(mutate((o) => ((o['layers'] as Record<string, unknown>[])[1]!['gain'] = [1])))).toThrow(/^layers\[1\]\.gain: expected 2 numbers, got 1 values$/);

@@ -9,6 +9,7 @@ import { ModelFormatError } from './io.ts';
 import { Dense, type DenseJSON } from './dense.ts';
 import { Sequential } from './sequential.ts';
 import { getActivation } from './activations.ts';
+import { AvgPool2d, type Conv2dJSON, MaxPool2d, type Pool2dJSON, conv2dFromFields } from './conv-layers.ts';
 
 function checkPositive(op: string, n: unknown, argument: string): asserts n is number {
   if (typeof n === 'number' && Number.isSafeInteger(n) && n >= 1) return;
@@ -227,7 +228,7 @@ function numbersAt(value: unknown, n: number, path: string): Float64Array {
 }
 
 /** The saved form of any built-in layer. */
-export type LayerJSON = DenseJSON | FlattenJSON | LayerNormJSON | DropoutJSON;
+export type LayerJSON = DenseJSON | FlattenJSON | LayerNormJSON | DropoutJSON | Conv2dJSON | Pool2dJSON;
 
 /** The saved form of a layer stack (a `Sequential` of built-in layers), version 2 of the model format. */
 export interface ModelJSON {
@@ -277,6 +278,30 @@ export function modelFromJSON(value: unknown): Sequential {
   return new Sequential(...layers.map((l, i) => layerFromJSON(l, `layers[${i}]`)));
 }
 
+function conv2dFromJSON(o: Record<string, unknown>, path: string): Module {
+  const size = (key: string): number => {
+    const v = o[key];
+    if (!(typeof v === 'number' && Number.isSafeInteger(v) && v >= 1)) throw new ModelFormatError(`${path}.${key}`, `expected a positive integer, got ${show(v)}`);
+    return v;
+  };
+  const inChannels = size('inChannels');
+  const outChannels = size('outChannels');
+  const kernel = size('kernel');
+  const stride = size('stride');
+  const padding = o['padding'];
+  if (!(padding === 'same' || (typeof padding === 'number' && Number.isSafeInteger(padding) && padding >= 0))) throw new ModelFormatError(`${path}.padding`, `expected a non-negative integer or "same", got ${show(padding)}`);
+  const activation = o['activation'];
+  if (typeof activation !== 'string') throw new ModelFormatError(`${path}.activation`, `expected an activation name, got ${show(activation)}`);
+  try {
+    getActivation(activation);
+  } catch (e) {
+    throw new ModelFormatError(`${path}.activation`, e instanceof Error ? e.message : String(e));
+  }
+  const weight = numbersAt(o['weight'], outChannels * inChannels * kernel * kernel, `${path}.weight`);
+  const bias = numbersAt(o['bias'], outChannels, `${path}.bias`);
+  return conv2dFromFields({ inChannels, outChannels, kernel, stride, padding, activation, weight, bias });
+}
+
 function denseFromJSON(o: Record<string, unknown>, path: string): Dense {
   const size = (key: string): number => {
     const v = o[key];
@@ -319,6 +344,15 @@ export function layerFromJSON(value: unknown, path = 'layer'): Module {
   if (kind === 'dense') return denseFromJSON(o, path);
   if (kind === 'flatten') return new Flatten();
   if (kind === 'layerNorm') return LayerNorm.fromJSON(o, path);
+  if (kind === 'conv2d') return conv2dFromJSON(o, path);
+  if (kind === 'maxPool2d' || kind === 'avgPool2d') {
+    const size = (key: string): number => {
+      const v = o[key];
+      if (!(typeof v === 'number' && Number.isSafeInteger(v) && v >= 1)) throw new ModelFormatError(`${path}.${key}`, `expected a positive integer, got ${show(v)}`);
+      return v;
+    };
+    return kind === 'maxPool2d' ? new MaxPool2d(size('kernel'), size('stride')) : new AvgPool2d(size('kernel'), size('stride'));
+  }
   if (kind === 'dropout') {
     const rate = o['rate'];
     if (!(typeof rate === 'number' && rate >= 0 && rate < 1)) throw new ModelFormatError(`${path}.rate`, `expected a number in [0, 1), got ${show(rate)}`);
@@ -326,5 +360,5 @@ export function layerFromJSON(value: unknown, path = 'layer'): Module {
     if (!(typeof seed === 'number' && Number.isSafeInteger(seed))) throw new ModelFormatError(`${path}.seed`, `expected an integer, got ${show(seed)}`);
     return new Dropout(rate, { seed });
   }
-  throw new ModelFormatError(`${path}.kind`, `unknown layer kind ${show(kind)}; expected one of dense, flatten, layerNorm, dropout`);
+  throw new ModelFormatError(`${path}.kind`, `unknown layer kind ${show(kind)}; expected one of dense, conv2d, maxPool2d, avgPool2d, flatten, layerNorm, dropout`);
 }
