@@ -8,6 +8,7 @@
  */
 import { type Tensor, assertGradcheck, createRng, customOp, fromData, gradcheck, gradgradcheck, randn } from '@nabla/core';
 import { Adam, Dense, Module, Sequential, crossEntropy, initLayer, sigmoid, type LayerInit } from '@nabla/nn';
+import { checkModule } from '@nabla/nn/testing';
 
 // 1. The op. forward and backward are plain loops over the values: what a fused kernel would
 //    do. backward is the vector–Jacobian product: g ⊙ softsign'(x), softsign'(x) = 1/(1 + |x|)².
@@ -71,6 +72,11 @@ const layerReport = assertGradcheck(
   [randn([3, 2], { seed: 2, name: 'w' }), randn([3, 1], { seed: 3, name: 'b' }), randn([2, 5], { seed: 4, name: 'x' })],
 );
 console.log('gradcheck SoftsignDense:', formatReport(layerReport));
+
+// The conformance kit: every check a layer should pass, in three lines. (secondOrder: false
+// because this softsign's backward reads .data: first order only, as shown above.)
+const kit = checkModule((seed) => new SoftsignDense(2, 3, { seed }), { inputShape: [2, 5], secondOrder: false });
+for (const c of kit.checks) console.log(`checkModule SoftsignDense: ${c.ok ? (c.skipped ? 'skipped' : 'ok') : 'FAILED'}  ${c.name}`);
 
 // 4. Train it. Toy problem: 200 points in [-1, 1]², label 1 inside the circle r = 0.8.
 const m = 200;

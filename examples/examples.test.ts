@@ -67,6 +67,8 @@ describe.concurrent('examples', () => {
     expect(r.stdout).toMatch(/^gradcheck a wrong rule: ok=false /m);
     expect(r.stdout).toMatch(/^gradgradcheck softsign \(backward on \.data\): softsign: cannot differentiate this custom op twice$/m);
     expect(r.stdout).toMatch(/^gradgradcheck softsign \(backward in ops\): ok=true /m);
+    expect(r.stdout).toMatch(/^checkModule SoftsignDense: ok  batch independence/m);
+    expect(r.stdout).not.toMatch(/^checkModule SoftsignDense: FAILED/m);
     expect(r.stdout).toMatch(/^gradcheck SoftsignDense: ok=true /m);
     const costs = numbers(r.stdout, /cost (\d+\.\d+)/);
     expect(costs.at(-1)!).toBeLessThan(costs[0]! / 4);
@@ -115,6 +117,17 @@ describe.concurrent('examples', () => {
     for (const name of ['GRU cell, 5 steps (slice, concat)', 'embedding (gather) + cross-entropy on labels', 'conv2d + maxPool2d', 'dropout (rate 0.5, seed 10)', 'dropout in evaluation (identity)']) {
       expect(r.stdout).toMatch(new RegExp(`^${name.replace(/[()+]/g, '\\$&')}\\s+gradcheck ok: +\\d+ elements`, 'm'));
     }
+  });
+
+  it('conv-delta: every δ, ∂C/∂w and ∂C/∂b of the hand-written conv equations equals autodiff’s', async () => {
+    const r = await run('conv-delta.ts');
+    expect(r.code, r.stderr).toBe(0);
+    const diffs = numbers(r.stdout, /\(max difference (\S+)\)$/m);
+    expect(diffs).toHaveLength(7);
+    for (const d of diffs) expect(d).toBeLessThan(1e-14);
+    expect(numbers(r.stdout, /largest difference over every ∂C\/∂w and ∂C\/∂b: (\S+)$/m)[0]!).toBeLessThan(1e-14);
+    const [byGraph, byHand] = numbers(r.stdout, /^C = (\d+\.\d+) \(autodiff\)/m).concat(numbers(r.stdout, /(\d+\.\d+) \(δ equations\)$/m));
+    expect(byGraph).toBe(byHand);
   });
 
   it('higher-order prints a second derivative, an hvp that finite differences confirm, and a Newton step that beats a gradient step', async () => {
