@@ -25,8 +25,16 @@ export interface Conv2dLayerOptions {
   init?: InitName;
   /** Seed of the initialiser (default 0). */
   seed?: number;
-  /** Use these parameters (weight [F, C, k, k], bias [F]) instead of drawing new ones. */
-  params?: { weight: Tensor; bias: Tensor };
+  /** Use these parameters instead of drawing new ones (they must have `requiresGrad`). */
+  params?: ConvParams;
+}
+
+/** A convolution layer's parameters. */
+export interface ConvParams {
+  /** The kernels, [F, C, k, k]. */
+  weight: Tensor;
+  /** The biases, [F]. */
+  bias: Tensor;
 }
 
 /** The saved form of a {@link Conv2d} layer. */

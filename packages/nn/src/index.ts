@@ -16,7 +16,7 @@
  */
 export { Module } from './module.ts';
 export { Dense, type DenseOptions, type DenseJSON } from './dense.ts';
-export { Conv2d, MaxPool2d, AvgPool2d, type Conv2dLayerOptions, type Conv2dJSON, type Pool2dJSON } from './conv-layers.ts';
+export { Conv2d, MaxPool2d, AvgPool2d, type Conv2dLayerOptions, type ConvParams, type Conv2dJSON, type Pool2dJSON } from './conv-layers.ts';
 export { backpropConv, type ConvBackpropNetwork, type ConvBackpropResult, type ConvPoolParams, type DenseParams } from './backprop-conv.ts';
 export {
   Flatten,

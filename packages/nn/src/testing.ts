@@ -245,6 +245,7 @@ export class ModuleCheckError extends Error {
   /** The failed report. */
   readonly report: ModuleReport;
   /**
+   * Builds the message from the failed checks.
    * @param report - the failed report
    */
   constructor(report: ModuleReport) {
