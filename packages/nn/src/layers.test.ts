@@ -218,3 +218,31 @@ describe('model files, version 2', () => {
     expect(() => modelToJSON(new Sequential(new Dense(2, 2), (x: Tensor) => x.tanh()))).toThrow(/^layers\[1\]: a plain function cannot be saved/);
   });
 });
+
+describe('saving and loading layer stacks (version 2) beside networks (version 1)', () => {
+  it('saveModel writes either form atomically; loadModule reads both, loadModel only networks', async () => {
+    const { mkdtempSync, readdirSync, rmSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { Network } = await import('./index.ts');
+    const { loadModel, loadModule, saveModel } = await import('./node.ts');
+    const dir = mkdtempSync(join(tmpdir(), 'nabla-v2-'));
+    try {
+      const model = new Sequential(new Conv2d(1, 2, 3, { seed: 1, activation: 'sigmoid' }), new MaxPool2d(2), new Flatten(), new Dense(8, 3, { seed: 2, activation: 'softmax' }));
+      await saveModel(join(dir, 'conv.json'), model);
+      const back = await loadModule(join(dir, 'conv.json'));
+      expect(back).toBeInstanceOf(Sequential);
+      const x = randn([2, 1, 6, 6], { seed: 3 });
+      expect((back as Sequential).forward(x)).toBeAllclose(model.forward(x), { rtol: 0 });
+      await saveModel(join(dir, 'net.json'), new Network([4, 3, 2], { seed: 1 }));
+      expect(await loadModule(join(dir, 'net.json'))).toBeInstanceOf(Network);
+      await expect(loadModel(join(dir, 'conv.json'))).rejects.toThrow(ModelFormatError);
+      (model.layers[0] as Conv2d).weight.data[0] = Number.NaN;
+      await expect(saveModel(join(dir, 'conv.json'), model)).rejects.toThrow(/^layers\[0\]\.weight: holds NaN \(element 0\)/);
+      expect((await loadModule(join(dir, 'conv.json'))) instanceof Sequential).toBe(true); // the good file is untouched
+      expect(readdirSync(dir).sort()).toEqual(['conv.json', 'net.json']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

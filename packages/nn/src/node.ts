@@ -12,4 +12,4 @@
  * @packageDocumentation
  * @module @nabla/nn/node
  */
-export { saveModel, loadModel, writeFileAtomic, tempPathFor } from './persist.ts';
+export { saveModel, loadModel, loadModule, writeFileAtomic, tempPathFor } from './persist.ts';

@@ -1,4 +1,6 @@
 import { Network } from './network.ts';
+import { Sequential } from './sequential.ts';
+import { type ModelJSON, modelFromJSON, modelToJSON } from './layers.ts';
 import { ModelFormatError } from './io.ts';
 
 /**
@@ -67,16 +69,73 @@ async function removeOldTempFiles(path: string): Promise<void> {
 }
 
 /**
- * Saves a network as JSON (its `toJSON` form), atomically.
+ * Saves a network (Nielsen's `Network`, the version-1 form) or a layer stack (`Sequential` of
+ * built-in layers, the version-2 form) as JSON, atomically.
  * @example
  * ```ts
  * await saveModel('model.json', net);
+ * await saveModel('conv.json', new Sequential(new Conv2d(1, 20, 5), new MaxPool2d(2), new Flatten(), new Dense(2880, 10)));
  * ```
  * @param path - the file to write
- * @param net - the network
+ * @param net - the network or layer stack
+ * @throws ModelFormatError, before anything is written, for a layer that cannot be saved or non-finite weights
  */
-export async function saveModel(path: string, net: Network): Promise<void> {
-  await writeFileAtomic(path, JSON.stringify(net.toJSON()));
+export async function saveModel(path: string, net: Network | Sequential): Promise<void> {
+  let json: unknown;
+  if (net instanceof Sequential) {
+    const model = modelToJSON(net);
+    checkFinite(model);
+    json = model;
+  } else json = net.toJSON();
+  await writeFileAtomic(path, JSON.stringify(json));
+}
+
+function checkFinite(json: ModelJSON): void {
+  json.layers.forEach((layer, i) => {
+    for (const [key, value] of Object.entries(layer)) {
+      const flat = Array.isArray(value) ? (value as unknown[]).flat(2) : [];
+      const bad = flat.findIndex((v) => typeof v === 'number' && !Number.isFinite(v));
+      if (bad >= 0) throw new ModelFormatError(`layers[${i}].${key}`, `holds ${String(flat[bad])} (element ${bad}): a model with non-finite weights is not saved`);
+    }
+  });
+}
+
+/**
+ * Loads any model file: a layer stack (version 2, as a `Sequential`), or a `Network` (version 1,
+ * or a NumPy-style `{ weights, biases }` file).
+ * @example
+ * ```ts
+ * const model = await loadModule('conv.json');
+ * const y = model instanceof Network ? model.feedforward(x) : model.forward(x);
+ * ```
+ * @param path - the file to read
+ * @throws ModelFormatError naming the file and the bad field; the file system's error when it cannot be read
+ */
+export async function loadModule(path: string): Promise<Network | Sequential> {
+  const value = await readJSON(path);
+  return withPath(path, () => {
+    const o = value as { format?: unknown } | null;
+    return typeof o === 'object' && o !== null && 'format' in o ? modelFromJSON(value) : Network.fromJSON(value);
+  });
+}
+
+async function readJSON(path: string): Promise<unknown> {
+  const fs = await import('node:fs/promises');
+  const text = await fs.readFile(path, 'utf8');
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (e) {
+    throw new ModelFormatError(path, `not valid JSON (${(e as Error).message})`);
+  }
+}
+
+function withPath<T>(path: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    if (e instanceof ModelFormatError) throw new ModelFormatError(`${path}: ${e.field}`, e.message.slice(e.field.length + 2));
+    throw e;
+  }
 }
 
 /**
@@ -89,18 +148,6 @@ export async function saveModel(path: string, net: Network): Promise<void> {
  * @throws ModelFormatError naming the file and the bad field; the file system's error when it cannot be read
  */
 export async function loadModel(path: string): Promise<Network> {
-  const fs = await import('node:fs/promises');
-  const text = await fs.readFile(path, 'utf8');
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (e) {
-    throw new ModelFormatError(path, `not valid JSON (${(e as Error).message})`);
-  }
-  try {
-    return Network.fromJSON(value);
-  } catch (e) {
-    if (e instanceof ModelFormatError) throw new ModelFormatError(`${path}: ${e.field}`, e.message.slice(e.field.length + 2));
-    throw e;
-  }
+  const value = await readJSON(path);
+  return withPath(path, () => Network.fromJSON(value));
 }
