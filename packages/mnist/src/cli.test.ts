@@ -105,6 +105,14 @@ describe('nabla-mnist train / evaluate / predict', () => {
   });
 });
 
+describe('nabla-mnist train --expand', () => {
+  it('trains on each image and its four one-pixel shifts (5× the images)', async () => {
+    const r = await run(['train', '--expand', '--limit', '100', '--epochs', '1'], { cwd: PACKAGE_DIR, initCwd: tmp });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/^Training \[784,30,10\] on 500 images, evaluating on 10000 test images/m);
+  });
+});
+
 describe('nabla-mnist errors: one line on stderr, exit code 2', () => {
   let badData: string;
   let badModel: string;

@@ -10,7 +10,7 @@ import { fromData } from '@nabla/core';
 import { type Network, ModelFormatError } from '@nabla/nn';
 import { loadModel, saveModel, tempPathFor } from '@nabla/nn/node';
 import cliProgress from 'cli-progress';
-import { CLASSES, batchInto, loadMnist, type LoadMnistOptions, type Split } from './dataset.ts';
+import { CLASSES, batchInto, expandMnist, loadMnist, type LoadMnistOptions, type Split } from './dataset.ts';
 import { DatasetError, IdxError, TrainOptionError, TrainingDivergedError } from './errors.ts';
 import { type Flags, UsageError, integer, parseCommandLine, text, trainOptions } from './flags.ts';
 import { type EpochMetrics, TRAIN_DEFAULTS, evaluate, overflowingExamples, train } from './trainer.ts';
@@ -60,7 +60,8 @@ async function trainCommand(flags: Flags): Promise<number> {
   };
   process.on('SIGINT', onSigint);
   try {
-    const data = await loadMnist(loadOptions(dir, flags));
+    const loaded = await loadMnist(loadOptions(dir, flags));
+    const data = flags['expand'] === true ? { ...loaded, train: expandMnist(loaded.train, options.seed ?? TRAIN_DEFAULTS.seed) } : loaded;
     if (data.train.count === 0) {
       const held = data.validation?.count ?? 0;
       throw new UsageError(`--validation ${held} leaves no images to train on (all ${held} are held out); give a smaller --validation`);

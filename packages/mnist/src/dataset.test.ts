@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, it, expect } from 'vitest';
-import { batchInto, loadMnist, type Mnist, type Split } from './dataset.ts';
+import { batchInto, expandMnist, loadMnist, type Mnist, type Split } from './dataset.ts';
 import { BatchError, DatasetError, IdxError } from './errors.ts';
 
 /** IDX ubyte file bytes with the given dims and payload. */
@@ -235,5 +235,34 @@ describe('batchInto', () => {
     expect(() => batchInto(split, [0, 3], 0, 2, new Float64Array(12), null)).toThrow(/batchInto: indices\[1\] is 3, not an example number in \[0, 3\)/);
     expect(() => batchInto(split, [0, 1], 1, 2, new Float64Array(12), null)).toThrow(BatchError);
     expect(() => batchInto(split, [0], 0, 0, new Float64Array(0), null)).toThrow(/m must be a positive integer, got 0/);
+  });
+});
+
+describe('expandMnist (Nielsen\'s expand_mnist.py)', () => {
+  // Two 3×3 images with distinct pixels, so every shifted copy can be recognised.
+  const split: Split = { images: Uint8Array.from({ length: 18 }, (_, i) => i + 1), labels: Uint8Array.from([4, 7]), count: 2, rows: 3, cols: 3 };
+  const shifted = (img: number[], dr: number, dc: number): number[] =>
+    img.map((_, k) => {
+      const r = Math.floor(k / 3) - dr;
+      const c = (k % 3) - dc;
+      return r >= 0 && r < 3 && c >= 0 && c < 3 ? img[r * 3 + c]! : 0;
+    });
+
+  it('gives each image and its four one-pixel shifts (edges filled with 0), labels kept, 5× the count', () => {
+    const out = expandMnist(split, 3);
+    expect(out.count).toBe(10);
+    const got = Array.from({ length: 10 }, (_, i) => JSON.stringify([out.labels[i], Array.from(out.images.subarray(i * 9, i * 9 + 9))])).sort();
+    const want: string[] = [];
+    for (let i = 0; i < 2; i++) {
+      const img = Array.from(split.images.subarray(i * 9, i * 9 + 9));
+      for (const [dr, dc] of [[0, 0], [1, 0], [-1, 0], [0, 1], [0, -1]] as const) want.push(JSON.stringify([split.labels[i], shifted(img, dr, dc)]));
+    }
+    expect(got).toEqual(want.sort());
+  });
+
+  it('is seeded: the same seed gives the same order, another seed another', () => {
+    expect(Array.from(expandMnist(split, 3).labels)).toEqual(Array.from(expandMnist(split, 3).labels));
+    const orders = new Set([1, 2, 3, 4, 5].map((s) => Array.from(expandMnist(split, s).images.subarray(0, 9)).join(',')));
+    expect(orders.size).toBeGreaterThan(1);
   });
 });

@@ -6,6 +6,7 @@ import { dirname, join } from 'node:path';
 import { BatchError, DatasetError } from './errors.ts';
 import { gunzipIdx } from './gunzip.ts';
 import { isGzip, readIdx, type IdxArray } from './idx.ts';
+import { createRng } from '@nabla/core';
 
 /**
  * Number of classes (digits 0–9); the height of a one-hot label matrix.
@@ -274,3 +275,59 @@ function exampleAt(indices: ArrayLike<number>, at: number, count: number): numbe
   if (Number.isInteger(example) && example >= 0 && example < count) return example;
   throw new BatchError(`indices[${at}]`, `is ${example}, not an example number in [0, ${count})`);
 }
+
+/**
+ * Nielsen's `expand_mnist.py`: each training image, then the same image shifted by one pixel
+ * down, up, right and left (the row or column pushed out is dropped, the one let in is 0),
+ * five images per original, shuffled with a seeded generator. The book turns its 50,000 training
+ * images into 250,000 this way (chapter 6, "expanding the training data").
+ *
+ * @example
+ * ```ts
+ * const { train } = await loadMnist({ validation: 10000 });
+ * const expanded = expandMnist(train, 1); // 250,000 images
+ * ```
+ * @param split - the training split
+ * @param seed - seed of the shuffle (default 1)
+ */
+export function expandMnist(split: Split, seed = 1): Split {
+  const { rows, cols, count } = split;
+  const size = rows * cols;
+  const images = new Uint8Array(5 * count * size);
+  const labels = new Uint8Array(5 * count);
+  // (Δrow, Δcol) of each copy: the original, down, up, right, left.
+  const shifts: readonly (readonly [number, number])[] = [
+    [0, 0],
+    [1, 0],
+    [-1, 0],
+    [0, 1],
+    [0, -1],
+  ];
+  for (let i = 0; i < count; i++) {
+    const src = split.images.subarray(i * size, (i + 1) * size);
+    shifts.forEach(([dr, dc], k) => {
+      const at = (5 * i + k) * size;
+      labels[5 * i + k] = split.labels[i]!;
+      for (let r = 0; r < rows; r++) {
+        const from = r - dr;
+        if (from < 0 || from >= rows) continue;
+        for (let c = 0; c < cols; c++) {
+          const fc = c - dc;
+          if (fc >= 0 && fc < cols) images[at + r * cols + c] = src[from * cols + fc]!;
+        }
+      }
+    });
+  }
+  // Shuffle whole images (and their labels) together.
+  const order = new Int32Array(5 * count);
+  for (let i = 0; i < order.length; i++) order[i] = i;
+  createRng(seed).shuffle(order);
+  const outImages = new Uint8Array(images.length);
+  const outLabels = new Uint8Array(labels.length);
+  order.forEach((from, to) => {
+    outImages.set(images.subarray(from * size, (from + 1) * size), to * size);
+    outLabels[to] = labels[from]!;
+  });
+  return { images: outImages, labels: outLabels, count: 5 * count, rows, cols };
+}
+

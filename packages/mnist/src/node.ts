@@ -14,7 +14,7 @@
  * @packageDocumentation
  * @module @nabla/mnist/node
  */
-export { loadMnist, batchInto, bundledMnistDir, CLASSES, type Split, type Mnist, type LoadMnistOptions } from './dataset.ts';
+export { loadMnist, batchInto, expandMnist, bundledMnistDir, CLASSES, type Split, type Mnist, type LoadMnistOptions } from './dataset.ts';
 export { gunzipIdx, MAX_IDX_BYTES } from './gunzip.ts';
 export { IdxError, DatasetError, BatchError, TrainOptionError, TrainingDivergedError } from './errors.ts';
 export {
