@@ -75,7 +75,15 @@ const tfjs = (backend: string): Impl => ({
   command: (batch, seed) => [tsx, [SOURCE, join(here, 'tfjs_epoch.ts'), '--backend', backend, '--batch', String(batch), '--seed', String(seed), '--warmup', warmup]],
 });
 
-const impls: Impl[] = [nabla('autodiff', 'float64'), nabla('backprop', 'float64'), nabla('backprop', 'float32'), nabla('backprop', 'float32', 2)];
+// Exactly what `pnpm train` runs (the CLI, its default engine, progress and event-loop turns), so
+// the bench and the command people use cannot drift apart: the last of its epochs is timed.
+const cli: Impl = {
+  name: 'nabla-train (the CLI)',
+  peer: false,
+  command: (batch, seed) => [process.execPath, [join(root, 'packages', 'mnist', 'bin', 'nabla-mnist.js'), 'train', '--json', '--epochs', String(Number(warmup) + 1), '--batch-size', String(batch), '--seed', String(seed)]],
+};
+
+const impls: Impl[] = [cli, nabla('autodiff', 'float64'), nabla('backprop', 'float64'), nabla('backprop', 'float32'), nabla('backprop', 'float32', 2)];
 if (hasNumpy()) impls.push(numpy('float64'), numpy('float32'));
 else console.log('NumPy: skipped (python3 with numpy not found); the NumPy ratios are not printed');
 impls.push(tfjs('wasm'), tfjs('cpu'));
@@ -92,7 +100,7 @@ function runChild(impl: Impl, batch: number, seed: number): Promise<Result> {
     child.on('close', (code) => {
       const line = out.trim().split('\n').pop() ?? '';
       if (code !== 0 || line === '') reject(new Error(`${impl.name} batch ${batch} failed (exit ${code}): ${err.trim().split('\n').slice(-3).join(' | ')}`));
-      else resolve({ ...(JSON.parse(line) as Result), impl: impl.name, run: seed - 1 });
+      else resolve({ ...(JSON.parse(line) as Result), batch, impl: impl.name, run: seed - 1 });
     });
   });
 }
@@ -157,6 +165,11 @@ for (const impl of ours) {
     });
     console.log(`| ${impl.name} | ${b} | ${cells.join(' | ')} |`);
   }
+}
+for (const b of batches) {
+  const user = get(cli.name, b);
+  const engine = get('nabla-autodiff-float64', b);
+  if (user && engine) console.log(`the CLI (pnpm train) / the same engine in this bench, batch ${b}: ${(user.seconds / engine.seconds).toFixed(2)}×`);
 }
 for (const b of batches) {
   const ad = get('nabla-autodiff-float64', b);
