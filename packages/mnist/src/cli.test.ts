@@ -105,6 +105,34 @@ describe('nabla-mnist train / evaluate / predict', () => {
   });
 });
 
+describe('nabla-mnist train --net (a conv net, end to end)', () => {
+  it('trains conv:4x5,maxpool:2,dense:30,dense:10 on 300 images for one epoch, saves it, and evaluate/predict read it', async () => {
+    const out = join(tmp, 'conv.json');
+    const r = await run(['train', '--net', 'conv:4x5,maxpool:2,dense:30,dense:10', '--activation', 'relu', '--eta', '0.05', '--limit', '300', '--epochs', '1', '--json', '--out', out], { cwd: PACKAGE_DIR, initCwd: tmp });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/^Training conv:4x5,maxpool:2,dense:30,dense:10 on 300 images, evaluating on 10000 test images: 1 epoch, mini-batches of 10, autodiff through tensors/m);
+    const [epoch] = lines(r.stdout).map((l) => JSON.parse(l) as Record<string, number>);
+    expect(epoch!.total).toBe(10_000);
+    expect(epoch!.accuracy).toBeGreaterThan(0.2); // far above chance after 30 steps
+    const saved = JSON.parse(readFileSync(out, 'utf8')) as { format: string; version: number; layers: { kind: string }[] };
+    expect([saved.format, saved.version]).toEqual(['nabla-model', 2]);
+    expect(saved.layers.map((l) => l.kind)).toEqual(['conv2d', 'maxPool2d', 'flatten', 'dense', 'dense']);
+    const evaluated = await run(['evaluate', '--model', out]);
+    expect(evaluated.stdout.trim()).toBe(`Test set: ${epoch!.correct} / 10000 (${(100 * epoch!.accuracy!).toFixed(2)}%)`);
+    const predicted = await run(['predict', '--model', out, '--index', '0']);
+    expect(predicted.stdout).toMatch(/^Test image 0: predicted \d, label 7/);
+  });
+
+  it('a bad spec exits 2 with one line naming the layer at fault, before any data is loaded', async () => {
+    const r = await run(['train', '--net', 'conv:20x5,maxpool:2,dense:100']);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim()).toBe('nabla-mnist: train: net layer 3 "dense:100": the last layer must be dense:10, one unit per digit');
+    const engine = await run(['train', '--net', 'dense:10', '--engine', 'backprop']);
+    expect(engine.code).toBe(2);
+    expect(engine.stderr).toMatch(/--engine does not apply with --net/);
+  });
+});
+
 describe('nabla-mnist train --expand', () => {
   it('trains on each image and its four one-pixel shifts (5× the images)', async () => {
     const r = await run(['train', '--expand', '--limit', '100', '--epochs', '1'], { cwd: PACKAGE_DIR, initCwd: tmp });

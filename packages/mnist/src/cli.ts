@@ -7,13 +7,14 @@ import { open, rm, stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { fromData } from '@nabla/core';
-import { type Network, ModelFormatError } from '@nabla/nn';
-import { loadModel, saveModel, tempPathFor } from '@nabla/nn/node';
+import { type Network, ModelFormatError, Sequential } from '@nabla/nn';
+import { loadModule, saveModel, tempPathFor } from '@nabla/nn/node';
 import cliProgress from 'cli-progress';
 import { CLASSES, batchInto, expandMnist, loadMnist, type LoadMnistOptions, type Split } from './dataset.ts';
 import { DatasetError, IdxError, TrainOptionError, TrainingDivergedError } from './errors.ts';
 import { type Flags, UsageError, integer, parseCommandLine, text, trainOptions } from './flags.ts';
-import { type EpochMetrics, TRAIN_DEFAULTS, evaluate, overflowingExamples, train } from './trainer.ts';
+import { type EpochMetrics, type Interruption, TRAIN_DEFAULTS, evaluate, overflowingExamples, train } from './trainer.ts';
+import { type NetLayerSpec, buildNet, evaluateNet, parseNetSpec, trainNet } from './convnet.ts';
 
 const EXIT_USAGE = 2;
 const EXIT_DIVERGED = 3;
@@ -37,6 +38,9 @@ async function main(args: readonly string[]): Promise<number> {
 
 async function trainCommand(flags: Flags): Promise<number> {
   const options = trainOptions(flags);
+  const spec = text(flags, 'net');
+  // Checked before anything is loaded: a bad spec fails at once, naming the layer.
+  const layerSpec = spec === undefined ? null : netSpec(spec, flags, options);
   const epochs = options.epochs ?? TRAIN_DEFAULTS.epochs;
   const out = await outputPath(flags);
   const dir = await dataDir(flags);
@@ -67,46 +71,65 @@ async function trainCommand(flags: Flags): Promise<number> {
       throw new UsageError(`--validation ${held} leaves no images to train on (all ${held} are held out); give a smaller --validation`);
     }
     const evalSplit = data.validation === null ? 'test' : 'validation';
+    const what = layerSpec === null ? `[${(options.layers ?? TRAIN_DEFAULTS.layers).join(',')}]` : spec!;
     note(
-      `Training [${(options.layers ?? TRAIN_DEFAULTS.layers).join(',')}] on ${data.train.count} images, ` +
+      `Training ${what} on ${data.train.count} images, ` +
         `evaluating on ${(data.validation ?? data.test).count} ${evalSplit} images: ${epochs} epoch${epochs === 1 ? '' : 's'}, ` +
-        `mini-batches of ${options.batchSize ?? TRAIN_DEFAULTS.batchSize}, ${options.engine ?? TRAIN_DEFAULTS.engine}/${options.mode ?? TRAIN_DEFAULTS.mode}` +
+        `mini-batches of ${options.batchSize ?? TRAIN_DEFAULTS.batchSize}, ${layerSpec === null ? `${options.engine ?? TRAIN_DEFAULTS.engine}/${options.mode ?? TRAIN_DEFAULTS.mode}` : 'autodiff through tensors'}` +
         (options.dtype === 'float32' ? ' in float32' : ''),
     );
-    let result: Awaited<ReturnType<typeof train>>;
+    let result: { best: EpochMetrics | null; interrupted: Interruption | null; save: (path: string) => Promise<void> };
+    const callbacks = {
+      signal: controller.signal,
+      onBatch: (done: number, total: number, epoch: number) => progress?.batch(done, total, epoch),
+      onEpoch: (m: EpochMetrics) => {
+        progress?.stop();
+        if (json) process.stdout.write(`${JSON.stringify(jsonMetrics(m))}\n`);
+        else say(formatEpoch(m, epochs));
+      },
+    };
     try {
-      result = await train({
-        ...options,
-        data,
-        signal: controller.signal,
-        onBatch: (done, total, epoch) => progress?.batch(done, total, epoch),
-        onEpoch: (m) => {
-          progress?.stop();
-          if (json) process.stdout.write(`${JSON.stringify(jsonMetrics(m))}\n`);
-          else say(formatEpoch(m, epochs));
-        },
-      });
+      if (layerSpec === null) {
+        const r = await train({ ...options, data, ...callbacks });
+        result = { best: r.best, interrupted: r.interrupted, save: (path) => saveModel(path, r.net) };
+      } else {
+        const model = buildNet(layerSpec, { activation: options.activation ?? TRAIN_DEFAULTS.activation, init: options.init ?? 'scaled', seed: options.seed ?? TRAIN_DEFAULTS.seed });
+        const r = await trainNet({
+          model,
+          data,
+          epochs,
+          batchSize: options.batchSize ?? TRAIN_DEFAULTS.batchSize,
+          eta: options.eta ?? NET_DEFAULTS.eta,
+          cost: options.cost ?? NET_DEFAULTS.cost,
+          activation: options.activation ?? TRAIN_DEFAULTS.activation,
+          lambda: options.lambda ?? 0,
+          seed: options.seed ?? TRAIN_DEFAULTS.seed,
+          ...callbacks,
+        });
+        const best = r.history.reduce<EpochMetrics | null>((b, m) => (b === null || m.correct > b.correct ? m : b), null);
+        result = { best, interrupted: r.interrupted, save: (path) => saveModel(path, r.model) };
+      }
     } catch (error) {
       if (!(error instanceof TrainingDivergedError)) throw error;
       progress?.stop();
       note(`nabla-mnist: ${error.message}; nothing was saved${out === null ? '' : ` (${out} is as it was)`}`);
       return EXIT_DIVERGED;
     }
-    const { best, interrupted, net } = result;
+    const { best, interrupted } = result;
     if (best !== null) say(`Best epoch: ${best.epoch}/${epochs}: ${formatScore(best)}`);
     if (interrupted !== null) {
       const where = `epoch ${interrupted.epoch}/${epochs} after ${interrupted.batches} of ${interrupted.batchesPerEpoch} mini-batches`;
       if (interrupted.steps === 0) note(`Interrupted before the first mini-batch; nothing to save.`);
       else if (out === null) note(`Interrupted in ${where}; no --out given, so nothing was saved.`);
       else {
-        await saveModel(out, net);
+        await result.save(out);
         note(`Interrupted in ${where}; saved the weights to ${out}`);
       }
       return EXIT_INTERRUPTED;
     }
     if (out === null) say('No --out given; the model was not saved.');
     else {
-      await saveModel(out, net);
+      await result.save(out);
       say(`Saved the final weights (epoch ${epochs}) to ${out}`);
     }
     return 0;
@@ -114,6 +137,18 @@ async function trainCommand(flags: Flags): Promise<number> {
     progress?.stop();
     process.off('SIGINT', onSigint);
   }
+}
+
+/** With --net: network3's learning rate and cost, unless given. */
+const NET_DEFAULTS = { eta: 0.1, cost: 'logLikelihood' as const };
+
+// --net trains a layer stack through tensors with plain SGD: the flags of the fused engines do not apply.
+function netSpec(spec: string, flags: Flags, options: ReturnType<typeof trainOptions>): NetLayerSpec[] {
+  for (const flag of ['layers', 'engine', 'mode', 'dtype', 'threads', 'optimizer', 'momentum', 'reference']) {
+    if (flags[flag] !== undefined) throw new UsageError(`--${flag.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} does not apply with --net (a layer stack trains through tensors with plain SGD)`);
+  }
+  void options;
+  return parseNetSpec(spec);
 }
 
 function jsonMetrics(m: EpochMetrics): EpochMetrics {
@@ -165,8 +200,13 @@ function barProgress(epochs: number): Progress {
 // ------------------------------------------------------------------------- evaluate and predict
 
 async function evaluateCommand(flags: Flags): Promise<number> {
-  const net = await readModel(flags);
+  const model = await readModel(flags);
   const { test } = await loadMnist(loadOptions(await dataDir(flags), flags));
+  if (model instanceof Sequential) {
+    process.stdout.write(`Test set: ${formatScore(evaluateNet(model, test))}\n`);
+    return 0;
+  }
+  const net = model;
   checkModelFits(net, test.rows * test.cols);
   warnIfOverflowing(net, test);
   process.stdout.write(`Test set: ${formatScore(evaluate(net, test))}\n`);
@@ -176,15 +216,21 @@ async function evaluateCommand(flags: Flags): Promise<number> {
 async function predictCommand(flags: Flags): Promise<number> {
   const index = integer(flags, 'index', 0);
   if (index === undefined) throw new UsageError('predict needs --index N, the test image to classify (from 0)');
-  const net = await readModel(flags);
+  const model = await readModel(flags);
   const { test } = await loadMnist(loadOptions(await dataDir(flags), flags));
   if (index >= test.count) throw new UsageError(`--index ${index} is out of range: the test set has ${test.count} images (0–${test.count - 1})`);
   const pixels = test.rows * test.cols;
-  checkModelFits(net, pixels);
   const X = new Float64Array(pixels);
   batchInto(test, [index], 0, 1, X, null);
-  warnIfOverflowing(net, { ...test, count: 1, images: test.images.subarray(index * pixels, (index + 1) * pixels), labels: test.labels.subarray(index, index + 1) }, 'this image');
-  const outputs = net.feedforward(fromData(X, [pixels, 1])).data;
+  let outputs: Float64Array;
+  if (model instanceof Sequential) {
+    // A layer stack from --net outputs logits; shown as probabilities.
+    outputs = model.eval().forward(fromData(X, [1, 1, test.rows, test.cols])).softmax(0).data;
+  } else {
+    checkModelFits(model, pixels);
+    warnIfOverflowing(model, { ...test, count: 1, images: test.images.subarray(index * pixels, (index + 1) * pixels), labels: test.labels.subarray(index, index + 1) }, 'this image');
+    outputs = model.feedforward(fromData(X, [pixels, 1])).data;
+  }
   let predicted = 0;
   for (let k = 1; k < outputs.length; k++) if (outputs[k]! > outputs[predicted]!) predicted = k;
   const label = test.labels[index]!;
@@ -208,12 +254,12 @@ function warnIfOverflowing(net: Network, split: Split, what = `${split.count} te
   );
 }
 
-async function readModel(flags: Flags): Promise<Network> {
+async function readModel(flags: Flags): Promise<Network | Sequential> {
   const given = text(flags, 'model');
   if (given === undefined) throw new UsageError('missing --model FILE (a model written by nabla-mnist train --out)');
   const path = fromUser(given);
   try {
-    return await loadModel(path);
+    return await loadModule(path);
   } catch (error) {
     if (isFsError(error)) throw new UsageError(`cannot read model ${path}: ${fsReason(error)}`);
     throw error;

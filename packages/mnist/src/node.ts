@@ -37,3 +37,4 @@ export {
   type ModeName,
   type OptimizerName,
 } from './trainer.ts';
+export { parseNetSpec, buildNet, trainNet, evaluateNet, type NetLayerSpec, type ConvSpec, type PoolSpec, type DenseSpec, type DropoutSpec, type BuildNetOptions, type TrainNetOptions, type TrainNetResult } from './convnet.ts';

@@ -1,0 +1,83 @@
+/**
+ * The --net spec, the layer stacks it builds, and their training through tensors.
+ */
+import { randn } from '@nabla/core';
+import { Conv2d, Dense, Dropout, Flatten, MaxPool2d } from '@nabla/nn';
+import { describe, expect, it } from 'vitest';
+import { buildNet, evaluateNet, parseNetSpec, trainNet } from './convnet.ts';
+import { TrainOptionError } from './errors.ts';
+import type { Mnist, Split } from './dataset.ts';
+
+describe('parseNetSpec', () => {
+  it("reads Nielsen's chapter 6 networks", () => {
+    expect(parseNetSpec('conv:20x5,maxpool:2,dense:100,dense:10')).toEqual([
+      { kind: 'conv', maps: 20, kernel: 5 },
+      { kind: 'maxpool', size: 2 },
+      { kind: 'dense', units: 100 },
+      { kind: 'dense', units: 10 },
+    ]);
+    expect(parseNetSpec('conv:20x5, avgpool:2, dense:1000, dropout:0.5, dense:10')[3]).toEqual({ kind: 'dropout', rate: 0.5 });
+  });
+
+  it('names the layer at fault', () => {
+    expect(() => parseNetSpec('conv:20x5,maxpool:2,dense:100')).toThrow(/^train: net layer 3 "dense:100": the last layer must be dense:10/);
+    expect(() => parseNetSpec('conv:20,dense:10')).toThrow(/^train: net layer 1 "conv:20": expected conv:<maps>x<k>/);
+    expect(() => parseNetSpec('conv:20x5,pool:2,dense:10')).toThrow(/^train: net layer 2 "pool:2": unknown kind/);
+    expect(() => parseNetSpec('dropout:1.5,dense:10')).toThrow(/^train: net layer 1 "dropout:1.5": expected dropout:<rate> with a rate in \[0, 1\)/);
+    expect(() => parseNetSpec('valueOf:3,dense:10')).toThrow(TrainOptionError);
+    expect(() => parseNetSpec('')).toThrow(/^train: net is empty/);
+  });
+});
+
+describe('buildNet', () => {
+  it('builds the layers with a Flatten before the first dense layer, logits out', () => {
+    const model = buildNet(parseNetSpec('conv:3x5,maxpool:2,dense:7,dropout:0.5,dense:10'), { activation: 'relu', seed: 2 });
+    expect(model.layers.map((l) => l.constructor.name)).toEqual(['Conv2d', 'MaxPool2d', 'Flatten', 'Dense', 'Dropout', 'Dense']);
+    expect((model.layers[3] as Dense).weight.shape).toEqual([7, 3 * 12 * 12]);
+    expect((model.layers[5] as Dense).activation.name).toBe('identity');
+    expect(model.eval().forward(randn([2, 1, 28, 28], { seed: 1 })).shape).toEqual([10, 2]);
+    void [Conv2d, Flatten, MaxPool2d, Dropout];
+  });
+
+  it('rejects layers that do not fit their input, naming them', () => {
+    expect(() => buildNet(parseNetSpec('conv:2x29,dense:10'))).toThrow(/^train: net layer 1 \(conv\): a 29×29 kernel does not fit a 28×28 input$/);
+    expect(() => buildNet(parseNetSpec('dense:5,maxpool:2,dense:10'))).toThrow(/^train: net layer 2 \(maxpool\): convolution and pooling must come before the dense layers$/);
+  });
+});
+
+describe('trainNet', () => {
+  // A toy "MNIST" of 4×4 images: class = which quadrant is bright.
+  const toy = (count: number, seed: number): Split => {
+    const images = new Uint8Array(count * 16);
+    const labels = new Uint8Array(count);
+    let s = seed;
+    for (let i = 0; i < count; i++) {
+      s = (s * 1103515245 + 12345) >>> 0;
+      const q = s % 4;
+      labels[i] = q;
+      for (let r = 0; r < 4; r++) for (let c = 0; c < 4; c++) images[i * 16 + r * 4 + c] = (r < 2) === (q < 2) && (c < 2) === (q % 2 === 0) ? 200 + (s % 50) : s % 30;
+    }
+    return { images, labels, count, rows: 4, cols: 4 };
+  };
+  const data: Mnist = { train: toy(200, 1), test: toy(100, 7), validation: null };
+
+  it('learns, reports each epoch, and evaluates in eval mode', async () => {
+    const model = buildNet(parseNetSpec('conv:4x3,maxpool:2,dense:10'), { activation: 'relu', seed: 1, input: [1, 4, 4] });
+    const epochs: number[] = [];
+    const { history } = await trainNet({ model, data, epochs: 8, batchSize: 10, eta: 0.1, activation: 'relu', onEpoch: (m) => epochs.push(m.epoch) });
+    expect(epochs).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    expect(history.at(-1)!.cost).toBeLessThan(history[0]!.cost);
+    expect(history.at(-1)!.accuracy).toBeGreaterThan(0.9);
+    expect(evaluateNet(model, data.test).correct).toBe(history.at(-1)!.correct);
+  });
+
+  it('stops at an abort, and raises TrainingDivergedError when the cost goes non-finite', async () => {
+    const controller = new AbortController();
+    controller.abort();
+    const model = buildNet(parseNetSpec('dense:10'), { input: [1, 4, 4] });
+    const r = await trainNet({ model, data, epochs: 1, batchSize: 10, eta: 0.1, signal: controller.signal });
+    expect(r.interrupted).toEqual({ epoch: 1, batches: 0, batchesPerEpoch: 20, steps: 0 });
+    const linear = buildNet(parseNetSpec('dense:10'), { input: [1, 4, 4], activation: 'identity' });
+    await expect(trainNet({ model: linear, data, epochs: 1, batchSize: 10, eta: 1e300, cost: 'quadratic', activation: 'identity' })).rejects.toThrow(/diverged in epoch 1/);
+  });
+});

@@ -1,0 +1,348 @@
+/**
+ * Layer-stack networks for MNIST (Nielsen's chapter 6): a `--net` spec such as
+ * `conv:20x5,maxpool:2,dense:100,dense:10` built into a `Sequential` of nn layers, and its
+ * training by mini-batch SGD through tensors and autodiff (conv layers read [m, 1, 28, 28];
+ * `Flatten` bridges to the dense layers' columns).
+ */
+import { type Tensor, createRng, fromData, noGrad } from '@nabla/core';
+import {
+  type ActivationName,
+  AvgPool2d,
+  Conv2d,
+  type CostName,
+  Dense,
+  Dropout,
+  Flatten,
+  type InitName,
+  MaxPool2d,
+  type Module,
+  Sequential,
+  defaultOutputActivation,
+  getActivation,
+  getCost,
+} from '@nabla/nn';
+import { CLASSES, type Mnist, type Split } from './dataset.ts';
+import { TrainOptionError, TrainingDivergedError } from './errors.ts';
+import type { EpochMetrics, Evaluation, Interruption } from './trainer.ts';
+
+/** `conv:<maps>x<k>`. */
+export interface ConvSpec {
+  /** Always `'conv'`. */
+  kind: 'conv';
+  /** Feature maps. */
+  maps: number;
+  /** Kernel size k (k × k). */
+  kernel: number;
+}
+
+/** `maxpool:<p>` or `avgpool:<p>`. */
+export interface PoolSpec {
+  /** `'maxpool'` or `'avgpool'`. */
+  kind: 'maxpool' | 'avgpool';
+  /** Window size p (p × p, stride p). */
+  size: number;
+}
+
+/** `dense:<n>`. */
+export interface DenseSpec {
+  /** Always `'dense'`. */
+  kind: 'dense';
+  /** Neurons. */
+  units: number;
+}
+
+/** `dropout:<rate>`. */
+export interface DropoutSpec {
+  /** Always `'dropout'`. */
+  kind: 'dropout';
+  /** Probability of zeroing an element, in [0, 1). */
+  rate: number;
+}
+
+/** One layer of a `--net` spec. */
+export type NetLayerSpec = ConvSpec | PoolSpec | DenseSpec | DropoutSpec;
+
+function positiveInt(text: string): number | null {
+  return /^[1-9]\d{0,5}$/.test(text) ? Number(text) : null;
+}
+
+/**
+ * Parses a `--net` spec: layers separated by commas, each `kind:args` — `conv:<maps>x<k>` (k×k
+ * kernels, stride 1, no padding), `maxpool:<p>` and `avgpool:<p>` (p×p, stride p),
+ * `dense:<n>`, `dropout:<rate>`; the last layer must be `dense:10`.
+ * @example
+ * ```ts
+ * parseNetSpec('conv:20x5,maxpool:2,dense:100,dense:10');
+ * ```
+ * @param spec - the spec
+ * @throws {@link TrainOptionError} naming the layer at fault (its position and text)
+ */
+export function parseNetSpec(spec: string): NetLayerSpec[] {
+  if (typeof spec !== 'string' || spec.trim() === '') throw new TrainOptionError('net', 'is empty; expected layers such as conv:20x5,maxpool:2,dense:100,dense:10');
+  const layers = spec.split(',').map((raw, i): NetLayerSpec => {
+    const text = raw.trim();
+    const fail = (why: string): never => {
+      throw new TrainOptionError('net', `layer ${i + 1} "${text}": ${why}`);
+    };
+    const colon = text.indexOf(':');
+    const kind = colon < 0 ? text : text.slice(0, colon);
+    const args = colon < 0 ? '' : text.slice(colon + 1);
+    switch (kind) {
+      case 'conv': {
+        const m = /^(\d+)x(\d+)$/.exec(args);
+        const maps = m ? positiveInt(m[1]!) : null;
+        const kernel = m ? positiveInt(m[2]!) : null;
+        if (maps === null || kernel === null) return fail('expected conv:<maps>x<k> with positive integers, e.g. conv:20x5');
+        return { kind: 'conv', maps, kernel };
+      }
+      case 'maxpool':
+      case 'avgpool': {
+        const size = positiveInt(args);
+        if (size === null) return fail(`expected ${kind}:<p> with a positive integer, e.g. ${kind}:2`);
+        return { kind, size };
+      }
+      case 'dense': {
+        const units = positiveInt(args);
+        if (units === null) return fail('expected dense:<n> with a positive integer, e.g. dense:100');
+        return { kind: 'dense', units };
+      }
+      case 'dropout': {
+        const rate = /^(0(\.\d+)?|\.\d+)$/.test(args) ? Number(args) : NaN;
+        if (!(rate >= 0 && rate < 1)) return fail('expected dropout:<rate> with a rate in [0, 1), e.g. dropout:0.5');
+        return { kind: 'dropout', rate };
+      }
+      default:
+        return fail('unknown kind; expected conv, maxpool, avgpool, dense or dropout');
+    }
+  });
+  const last = layers[layers.length - 1]!;
+  if (last.kind !== 'dense' || last.units !== CLASSES) {
+    throw new TrainOptionError('net', `layer ${layers.length} "${spec.split(',').pop()!.trim()}": the last layer must be dense:${CLASSES}, one unit per digit`);
+  }
+  return layers;
+}
+
+/** Options of {@link buildNet}. */
+export interface BuildNetOptions {
+  /** σ of the hidden layers (default sigmoid). */
+  activation?: ActivationName;
+  /** Initialiser of the conv and dense weights (default `'scaled'`). */
+  init?: InitName;
+  /** Seed of the initialisers and dropout masks (default 1). */
+  seed?: number;
+  /** Image shape [C, H, W] (default [1, 28, 28]). */
+  input?: readonly [number, number, number];
+}
+
+/**
+ * Builds the layers of a parsed spec. The last dense layer outputs the logits z (identity): the
+ * output activation goes with the cost (softmax for the log-likelihood), applied by {@link trainNet}.
+ * @example
+ * ```ts
+ * const model = buildNet(parseNetSpec('conv:20x5,maxpool:2,dense:100,dense:10'), { activation: 'sigmoid' });
+ * ```
+ * @param layers - the parsed spec
+ * @param options - `activation`, `init`, `seed`, `input`
+ * @throws {@link TrainOptionError} naming the layer that does not fit its input
+ */
+export function buildNet(layers: readonly NetLayerSpec[], options: BuildNetOptions = {}): Sequential {
+  const activation = options.activation ?? 'sigmoid';
+  const init = options.init ?? 'scaled';
+  let seed = options.seed ?? 1;
+  let [C, H, W] = options.input ?? [1, 28, 28];
+  let flat: number | null = null;
+  const modules: Module[] = [];
+  layers.forEach((l, i) => {
+    const at = `layer ${i + 1} (${l.kind})`;
+    if (l.kind === 'dense') {
+      if (flat === null) {
+        modules.push(new Flatten());
+        flat = C * H * W;
+      }
+      const last = i === layers.length - 1;
+      modules.push(new Dense(flat, l.units, { activation: last ? 'identity' : activation, init, seed: seed++ }));
+      flat = l.units;
+      return;
+    }
+    if (l.kind === 'dropout') {
+      modules.push(new Dropout(l.rate, { seed: seed++ }));
+      return;
+    }
+    if (flat !== null) throw new TrainOptionError('net', `${at}: convolution and pooling must come before the dense layers`);
+    if (l.kind === 'conv') {
+      if (l.kernel > H || l.kernel > W) throw new TrainOptionError('net', `${at}: a ${l.kernel}×${l.kernel} kernel does not fit a ${H}×${W} input`);
+      modules.push(new Conv2d(C, l.maps, l.kernel, { activation, init, seed: seed++ }));
+      [C, H, W] = [l.maps, H - l.kernel + 1, W - l.kernel + 1];
+      return;
+    }
+    if (l.size > H || l.size > W) throw new TrainOptionError('net', `${at}: a ${l.size}×${l.size} window does not fit a ${H}×${W} input`);
+    modules.push(l.kind === 'maxpool' ? new MaxPool2d(l.size) : new AvgPool2d(l.size));
+    [H, W] = [Math.floor(H / l.size), Math.floor(W / l.size)];
+  });
+  return new Sequential(...modules);
+}
+
+/** Options of {@link trainNet}. */
+export interface TrainNetOptions {
+  /** The layer stack (from {@link buildNet}); its last layer outputs the logits. */
+  model: Sequential;
+  /** The data. */
+  data: Mnist;
+  /** Passes over the training set. */
+  epochs: number;
+  /** Mini-batch size m. */
+  batchSize: number;
+  /** Learning rate η. */
+  eta: number;
+  /** The cost; `'logLikelihood'` puts softmax on the output (default). */
+  cost?: CostName;
+  /** σ of the hidden layers, which the quadratic cost also puts on the output (default sigmoid). */
+  activation?: ActivationName;
+  /** L2 strength λ in network3's form: C + ½λ Σ w² / (n/m) over the weights (default 0). */
+  lambda?: number;
+  /** Seed of the shuffle (default 1). */
+  seed?: number;
+  /** Checked before every mini-batch. */
+  signal?: AbortSignal;
+  /**
+   * Called after each epoch's evaluation.
+   * @param metrics - the epoch's metrics
+   */
+  onEpoch?: (metrics: EpochMetrics) => void;
+  /**
+   * Called after each mini-batch.
+   * @param done - mini-batches finished in this epoch
+   * @param total - mini-batches in this epoch
+   * @param epoch - the current epoch, from 1
+   */
+  onBatch?: (done: number, total: number, epoch: number) => void;
+}
+
+/** What {@link trainNet} returns. */
+export interface TrainNetResult {
+  /** The trained model. */
+  model: Sequential;
+  /** Metrics per epoch. */
+  history: EpochMetrics[];
+  /** Where an abort stopped the run, or null. */
+  interrupted: Interruption | null;
+}
+
+/** Images n (by `order[start + j]`) as a batch [m, 1, H, W] scaled to [0, 1]. */
+function imagesOf(split: Split, order: ArrayLike<number>, start: number, m: number): Tensor {
+  const size = split.rows * split.cols;
+  const x = new Float64Array(m * size);
+  for (let j = 0; j < m; j++) {
+    const i = order[start + j]!;
+    for (let p = 0; p < size; p++) x[j * size + p] = split.images[i * size + p]! / 255;
+  }
+  return fromData(x, [m, 1, split.rows, split.cols]);
+}
+
+function labelsOf(split: Split, order: ArrayLike<number>, start: number, m: number): Tensor {
+  const y = new Float64Array(CLASSES * m);
+  for (let j = 0; j < m; j++) y[split.labels[order[start + j]!]! * m + j] = 1;
+  return fromData(y, [CLASSES, m]);
+}
+
+/**
+ * Accuracy of a layer stack on a split (largest logit = label), in chunks, in evaluation mode.
+ * @example
+ * ```ts
+ * evaluateNet(model, data.test); // { correct, total, accuracy }
+ * ```
+ * @param model - the layer stack; its output is [10, m]
+ * @param split - the examples
+ * @param chunk - images per forward pass (default 500)
+ */
+export function evaluateNet(model: Sequential, split: Split, chunk = 500): Evaluation {
+  const wasTraining = model.training;
+  model.eval();
+  let correct = 0;
+  const order = Int32Array.from({ length: split.count }, (_, i) => i);
+  try {
+    for (let start = 0; start < split.count; start += chunk) {
+      const m = Math.min(chunk, split.count - start);
+      const z = noGrad(() => model.forward(imagesOf(split, order, start, m)));
+      for (let j = 0; j < m; j++) {
+        let best = 0;
+        for (let r = 1; r < CLASSES; r++) if (z.data[r * m + j]! > z.data[best * m + j]!) best = r;
+        if (best === split.labels[start + j]) correct++;
+      }
+    }
+  } finally {
+    model.train(wasTraining);
+  }
+  return { correct, total: split.count, accuracy: split.count === 0 ? 0 : correct / split.count };
+}
+
+/**
+ * Trains a layer stack on MNIST by mini-batch SGD through tensors and autodiff, evaluating after
+ * every epoch (on the validation split when one is held out, else on the test set).
+ * @example
+ * ```ts
+ * const model = buildNet(parseNetSpec('conv:20x5,maxpool:2,dense:100,dense:10'));
+ * const { history } = await trainNet({ model, data, epochs: 1, batchSize: 10, eta: 0.1, cost: 'logLikelihood' });
+ * ```
+ * @param options - see {@link TrainNetOptions}
+ * @throws {@link TrainingDivergedError} when a mini-batch's cost is not finite
+ */
+export async function trainNet(options: TrainNetOptions): Promise<TrainNetResult> {
+  const { model, data, epochs, batchSize, eta } = options;
+  const cost = getCost(options.cost ?? 'logLikelihood');
+  const output = getActivation(defaultOutputActivation(cost.name, options.activation ?? 'sigmoid'));
+  const lambda = options.lambda ?? 0;
+  const train = data.train;
+  const n = train.count;
+  if (n === 0) throw new TrainOptionError('data', 'has no training examples (check limit and validation)');
+  const evalSplit = data.validation ?? data.test;
+  const params = model.parameters();
+  // network3's L2 acts on the weights (rank ≥ 2: kernels and matrices), not the biases.
+  const weights = params.filter((p) => p.rank >= 2);
+  const rng = createRng((options.seed ?? 1) ^ 0x53485546);
+  const order = Int32Array.from({ length: n }, (_, i) => i);
+  const batches = Math.ceil(n / batchSize);
+  const history: EpochMetrics[] = [];
+  let lastYield = performance.now();
+  model.train();
+  for (let epoch = 1; epoch <= epochs; epoch++) {
+    rng.shuffle(order);
+    const started = performance.now();
+    let costSum = 0;
+    for (let b = 0; b < batches; b++) {
+      if (performance.now() - lastYield > 50) {
+        await new Promise((resolve) => setImmediate(resolve));
+        lastYield = performance.now();
+      }
+      if (options.signal?.aborted === true) return { model, history, interrupted: { epoch, batches: b, batchesPerEpoch: batches, steps: (epoch - 1) * batches + b } };
+      const start = b * batchSize;
+      const m = Math.min(batchSize, n - start);
+      const z = model.forward(imagesOf(train, order, start, m));
+      let loss = cost.loss(z, output.apply(z), labelsOf(train, order, start, m), output);
+      const value = loss.item();
+      if (!Number.isFinite(value)) throw new TrainingDivergedError(epoch, b + 1, batches, `the mini-batch cost is ${value}`, value);
+      if (lambda > 0) for (const w of weights) loss = loss.add(w.square().sum().mul((0.5 * lambda * m) / n));
+      for (const p of params) p.zeroGrad();
+      loss.backward();
+      noGrad(() => {
+        for (const p of params) {
+          const g = p.grad!.data;
+          const d = p.data;
+          for (let k = 0; k < d.length; k++) d[k] = d[k]! - eta * g[k]!;
+        }
+      });
+      costSum += value * m;
+      options.onBatch?.(b + 1, batches, epoch);
+    }
+    const seconds = (performance.now() - started) / 1000;
+    for (const p of params) {
+      for (let k = 0; k < p.size; k++) {
+        if (!Number.isFinite(p.data[k]!)) throw new TrainingDivergedError(epoch, batches, batches, `a weight is ${p.data[k]} after the epoch's last update`, p.data[k]!);
+      }
+    }
+    const metrics: EpochMetrics = { epoch, ...evaluateNet(model, evalSplit), seconds, cost: costSum / n };
+    history.push(metrics);
+    options.onEpoch?.(metrics);
+  }
+  return { model, history, interrupted: null };
+}
