@@ -173,6 +173,42 @@ export interface Pool2dJSON {
   stride: number;
 }
 
+/** What the two pooling layers share: a window, a stride, and the op that pools. */
+abstract class Pool2d extends Module {
+  /** Stride. */
+  readonly stride: number;
+  /**
+   * @param kind - which pooling (names the layer in errors and its saved form)
+   * @param kernel - p, the window size
+   * @param stride - step between windows (default p)
+   * @throws ShapeError when a size is not a positive integer
+   */
+  constructor(
+    private readonly kind: 'maxPool2d' | 'avgPool2d',
+    readonly kernel: number,
+    stride: number | undefined,
+  ) {
+    super();
+    const name = kind === 'maxPool2d' ? 'MaxPool2d' : 'AvgPool2d';
+    positive(name, kernel, 'kernel');
+    this.stride = positive(name, stride ?? kernel, 'stride');
+  }
+
+  /**
+   * @param x - [m, C, H, W]
+   * @throws ShapeError when `x` is not 4-D or smaller than the window
+   */
+  forward(x: Tensor): Tensor {
+    const pool = this.kind === 'maxPool2d' ? maxPool2d : avgPool2d;
+    return pool(x, { kernel: this.kernel, stride: this.stride });
+  }
+
+  /** The saved form. */
+  toJSON(): Pool2dJSON {
+    return { kind: this.kind, kernel: this.kernel, stride: this.stride };
+  }
+}
+
 /**
  * Max-pooling over p × p windows with stride p (or `stride`), on [m, C, H, W]; the gradient
  * goes to each window's maximum.
@@ -181,34 +217,14 @@ export interface Pool2dJSON {
  * new MaxPool2d(2).forward(zeros([10, 20, 24, 24])).shape; // [10, 20, 12, 12]
  * ```
  */
-export class MaxPool2d extends Module {
-  /** Stride. */
-  readonly stride: number;
+export class MaxPool2d extends Pool2d {
   /**
    * @param kernel - p, the window size
    * @param stride - step between windows (default p)
    * @throws ShapeError when a size is not a positive integer
    */
-  constructor(
-    readonly kernel: number,
-    stride?: number,
-  ) {
-    super();
-    positive('MaxPool2d', kernel, 'kernel');
-    this.stride = positive('MaxPool2d', stride ?? kernel, 'stride');
-  }
-
-  /**
-   * @param x - [m, C, H, W]
-   * @throws ShapeError when `x` is not 4-D or smaller than the window
-   */
-  forward(x: Tensor): Tensor {
-    return maxPool2d(x, { kernel: this.kernel, stride: this.stride });
-  }
-
-  /** The saved form. */
-  toJSON(): Pool2dJSON {
-    return { kind: 'maxPool2d', kernel: this.kernel, stride: this.stride };
+  constructor(kernel: number, stride?: number) {
+    super('maxPool2d', kernel, stride);
   }
 }
 
@@ -219,34 +235,14 @@ export class MaxPool2d extends Module {
  * new AvgPool2d(2).forward(zeros([10, 20, 24, 24])).shape; // [10, 20, 12, 12]
  * ```
  */
-export class AvgPool2d extends Module {
-  /** Stride. */
-  readonly stride: number;
+export class AvgPool2d extends Pool2d {
   /**
    * @param kernel - p, the window size
    * @param stride - step between windows (default p)
    * @throws ShapeError when a size is not a positive integer
    */
-  constructor(
-    readonly kernel: number,
-    stride?: number,
-  ) {
-    super();
-    positive('AvgPool2d', kernel, 'kernel');
-    this.stride = positive('AvgPool2d', stride ?? kernel, 'stride');
-  }
-
-  /**
-   * @param x - [m, C, H, W]
-   * @throws ShapeError when `x` is not 4-D or smaller than the window
-   */
-  forward(x: Tensor): Tensor {
-    return avgPool2d(x, { kernel: this.kernel, stride: this.stride });
-  }
-
-  /** The saved form. */
-  toJSON(): Pool2dJSON {
-    return { kind: 'avgPool2d', kernel: this.kernel, stride: this.stride };
+  constructor(kernel: number, stride?: number) {
+    super('avgPool2d', kernel, stride);
   }
 }
 

@@ -196,8 +196,7 @@ export class LayerNorm extends Module {
    */
   static fromJSON(value: unknown, path = 'layer'): LayerNorm {
     const o = objectAt(value, path);
-    const features = o['features'];
-    if (!(typeof features === 'number' && Number.isSafeInteger(features) && features >= 1)) throw new ModelFormatError(`${path}.features`, `expected a positive integer, got ${show(features)}`);
+    const features = positiveField(o, 'features', path);
     const eps = o['eps'];
     if (!(typeof eps === 'number' && eps > 0 && Number.isFinite(eps))) throw new ModelFormatError(`${path}.eps`, `expected a positive number, got ${show(eps)}`);
     const layer = new LayerNorm(features, { eps });
@@ -205,6 +204,13 @@ export class LayerNorm extends Module {
     layer.bias.data.set(numbersAt(o['bias'], features, `${path}.bias`));
     return layer;
   }
+}
+
+/** A field that must be a positive integer. */
+function positiveField(o: Record<string, unknown>, key: string, path: string): number {
+  const v = o[key];
+  if (!(typeof v === 'number' && Number.isSafeInteger(v) && v >= 1)) throw new ModelFormatError(`${path}.${key}`, `expected a positive integer, got ${show(v)}`);
+  return v;
 }
 
 function show(v: unknown): string {
@@ -279,11 +285,7 @@ export function modelFromJSON(value: unknown): Sequential {
 }
 
 function conv2dFromJSON(o: Record<string, unknown>, path: string): Module {
-  const size = (key: string): number => {
-    const v = o[key];
-    if (!(typeof v === 'number' && Number.isSafeInteger(v) && v >= 1)) throw new ModelFormatError(`${path}.${key}`, `expected a positive integer, got ${show(v)}`);
-    return v;
-  };
+  const size = (key: string): number => positiveField(o, key, path);
   const inChannels = size('inChannels');
   const outChannels = size('outChannels');
   const kernel = size('kernel');
@@ -303,11 +305,7 @@ function conv2dFromJSON(o: Record<string, unknown>, path: string): Module {
 }
 
 function denseFromJSON(o: Record<string, unknown>, path: string): Dense {
-  const size = (key: string): number => {
-    const v = o[key];
-    if (!(typeof v === 'number' && Number.isSafeInteger(v) && v >= 1)) throw new ModelFormatError(`${path}.${key}`, `expected a positive integer, got ${show(v)}`);
-    return v;
-  };
+  const size = (key: string): number => positiveField(o, key, path);
   const inputs = size('inputs');
   const outputs = size('outputs');
   const name = o['activation'];
@@ -346,12 +344,8 @@ export function layerFromJSON(value: unknown, path = 'layer'): Module {
   if (kind === 'layerNorm') return LayerNorm.fromJSON(o, path);
   if (kind === 'conv2d') return conv2dFromJSON(o, path);
   if (kind === 'maxPool2d' || kind === 'avgPool2d') {
-    const size = (key: string): number => {
-      const v = o[key];
-      if (!(typeof v === 'number' && Number.isSafeInteger(v) && v >= 1)) throw new ModelFormatError(`${path}.${key}`, `expected a positive integer, got ${show(v)}`);
-      return v;
-    };
-    return kind === 'maxPool2d' ? new MaxPool2d(size('kernel'), size('stride')) : new AvgPool2d(size('kernel'), size('stride'));
+    const [kernel, stride] = [positiveField(o, 'kernel', path), positiveField(o, 'stride', path)];
+    return kind === 'maxPool2d' ? new MaxPool2d(kernel, stride) : new AvgPool2d(kernel, stride);
   }
   if (kind === 'dropout') {
     const rate = o['rate'];
