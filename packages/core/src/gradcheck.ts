@@ -115,7 +115,6 @@ export function gradcheck(f: (...inputs: Tensor[]) => Tensor, inputs: readonly T
       const x = leaf.data;
       for (let i = 0; i < leaf.size; i++) {
         const orig = x[i]!;
-        x[i] = orig + eps;
         // Each output is read at once: it may share storage with the input (reshape), which
         // the next perturbation changes.
         const fPlus = measure(x, i, orig + eps);
