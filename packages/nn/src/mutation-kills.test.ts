@@ -8,9 +8,10 @@
  * entries that cancel to 0.
  */
 import { describe, expect, it } from 'vitest';
-import { type Tensor, fromData, tensor } from '@nabla/core';
-import { softmax } from './activations.ts';
-import { logLikelihood } from './costs.ts';
+import { type Tensor, fromData, randn, tensor } from '@nabla/core';
+import { sigmoid, softmax } from './activations.ts';
+import { type BackpropNetwork, backprop, backpropPerExample } from './backprop.ts';
+import { logLikelihood, quadratic } from './costs.ts';
 
 const TOL = { rtol: 1e-12, atol: 1e-15 };
 
@@ -61,5 +62,42 @@ describe('logLikelihood.outputDelta with softmax (BP1)', () => {
     expect(softmaxOf(z)[0]).toBe(0); // the premise: e^{-1000} rounds to 0
     const delta = expectDeltaMatchesAutodiff(z, y);
     expect(delta.every(Number.isFinite)).toBe(true);
+  });
+});
+
+describe('backprop: batch checks and the per-example route', () => {
+  const net = (activation = sigmoid): BackpropNetwork => ({
+    sizes: [2, 3, 2],
+    weights: [randn([3, 2], { seed: 1 }), randn([2, 3], { seed: 2 })],
+    biases: [randn([3, 1], { seed: 3 }), randn([2, 1], { seed: 4 })],
+    activation,
+    outputActivation: sigmoid,
+    cost: quadratic,
+  });
+  const X = randn([2, 4], { seed: 5 });
+  const Y = randn([2, 4], { seed: 6 });
+
+  it('throws when X or Y has the right leading sizes but a third axis', () => {
+    expect(() => backprop(net(), randn([2, 4, 1], { seed: 7 }), Y)).toThrow(/^backprop: expected X of shape \[2,m\], got \[2,4,1\]$/);
+    expect(() => backprop(net(), X, randn([2, 4, 1], { seed: 8 }))).toThrow(/^backprop: expected Y of shape \[2,4\], got \[2,4,1\]$/);
+  });
+
+  it('backpropPerExample gives the batch cost, the mean of the examples\' costs', () => {
+    const batch = backprop(net(), X, Y);
+    const perExample = backpropPerExample(net(), X, Y);
+    expect(perExample.cost).toBeCloseTo(batch.cost, 12);
+    expect(perExample.cost).toBeGreaterThan(0);
+  });
+
+  it('passes the layer\'s own size to a non-elementwise hidden activation (softmax), as autodiff agrees', () => {
+    const n = net(softmax);
+    const r = backprop(n, X, Y);
+    const params = [...n.weights, ...n.biases].map((t) => fromData(t.data.slice(), t.shape, { requiresGrad: true }));
+    const [w1, w2, b1, b2] = params as [Tensor, Tensor, Tensor, Tensor];
+    const a1 = softmax.apply(w1.matmul(X).add(b1));
+    const aL = sigmoid.apply(w2.matmul(a1).add(b2));
+    quadratic.loss(aL, aL, Y, sigmoid).backward();
+    expect(r.nablaW[0]!).toBeAllclose(w1.grad!, TOL);
+    expect(r.nablaB[0]!).toBeAllclose(b1.grad!, TOL);
   });
 });
