@@ -58,7 +58,7 @@ export function addReduced(src: Float64Array, from: Shape, dst: Float64Array, to
   }
   // The two reductions of every training step, without the general walk: a loss summed to a
   // scalar, and a bias gradient summed over the batch's columns (BP3).
-  // Stryker disable next-line BlockStatement: a fast path; the general walk gives the same sum (up to rounding order)
+  // Stryker disable next-line ConditionalExpression,BlockStatement: a fast path; the general walk gives the same sum (up to rounding order)
   if (dst.length === 1) {
     let s = 0;
     for (let i = 0; i < src.length; i++) s += src[i]!;

@@ -128,3 +128,12 @@ describe('gradgradcheck and its assert form', () => {
     expect((caught as Error).name).toBe('GradcheckError');
   });
 });
+
+describe('gradcheck of a function that ignores its input', () => {
+  it('compares zero gradients with zero differences and passes', () => {
+    const r = gradcheck(() => tensor([1, 2]).mul(3), [tensor([0.5])]);
+    expect(r.ok).toBe(true);
+    expect(r.checked).toBe(1);
+    expect(r.worst!.analytic).toBe(0);
+  });
+});

@@ -8,7 +8,7 @@
  * entries that cancel to 0.
  */
 import { describe, expect, it } from 'vitest';
-import { type Tensor, fromData, randn, tensor } from '@nabla/core';
+import { type ShapeError, type Tensor, fromData, randn, tensor } from '@nabla/core';
 import { sigmoid, softmax } from './activations.ts';
 import { type BackpropNetwork, backprop, backpropPerExample } from './backprop.ts';
 import { logLikelihood, quadratic } from './costs.ts';
@@ -99,5 +99,28 @@ describe('backprop: batch checks and the per-example route', () => {
     quadratic.loss(aL, aL, Y, sigmoid).backward();
     expect(r.nablaW[0]!).toBeAllclose(w1.grad!, TOL);
     expect(r.nablaB[0]!).toBeAllclose(b1.grad!, TOL);
+  });
+});
+
+describe('backprop: the shapes a ShapeError carries', () => {
+  it('names the offending X or Y shape in the error object, not only in its message', () => {
+    const n: BackpropNetwork = {
+      sizes: [2, 2],
+      weights: [randn([2, 2], { seed: 1 })],
+      biases: [randn([2, 1], { seed: 2 })],
+      activation: sigmoid,
+      outputActivation: sigmoid,
+      cost: quadratic,
+    };
+    const shapesOf = (f: () => unknown): unknown => {
+      try {
+        f();
+      } catch (e) {
+        return (e as ShapeError).shapes;
+      }
+      return undefined;
+    };
+    expect(shapesOf(() => backprop(n, randn([3, 4], { seed: 3 }), randn([2, 4], { seed: 4 })))).toEqual([[3, 4]]);
+    expect(shapesOf(() => backprop(n, randn([2, 4], { seed: 3 }), randn([2, 5], { seed: 4 })))).toEqual([[2, 5]]);
   });
 });
