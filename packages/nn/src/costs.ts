@@ -79,6 +79,7 @@ export const quadratic: Cost = {
     return s / (2 * cols);
   },
   gradA: (a, y, out, cols) => {
+    // Stryker disable next-line EqualityOperator: one more pass writes past the typed array's end, a no-op
     for (let i = 0; i < out.length; i++) out[i] = (a[i]! - y[i]!) / cols;
   },
   outputDelta: (z, a, y, activation, out, rows, cols) => {
@@ -90,6 +91,7 @@ export const quadratic: Cost = {
 
 /** log(1 + e^x) without overflow or loss of precision. */
 function softplus(x: number): number {
+  // Stryker disable next-line EqualityOperator: softplus(0) = log1p(1) from either branch
   return (x > 0 ? x : 0) + Math.log1p(Math.exp(-Math.abs(x)));
 }
 
@@ -133,10 +135,12 @@ export const crossEntropy: Cost = {
     return s / cols;
   },
   gradA: (a, y, out, cols) => {
+    // Stryker disable next-line EqualityOperator: one more pass writes past the typed array's end, a no-op
     for (let i = 0; i < out.length; i++) out[i] = (a[i]! - y[i]!) / (a[i]! * (1 - a[i]!) * cols);
   },
   outputDelta: (z, a, y, activation, out, rows, cols) => {
     if (activation.name === 'sigmoid') {
+      // Stryker disable next-line EqualityOperator: one more pass writes past the typed array's end, a no-op
       for (let i = 0; i < out.length; i++) out[i] = (a[i]! - y[i]!) / cols; // BP1, σ' cancelled
       return;
     }
@@ -183,6 +187,7 @@ export const logLikelihood: Cost = {
     return s / cols;
   },
   gradA: (a, y, out, cols) => {
+    // Stryker disable next-line EqualityOperator: one more pass writes past the typed array's end, a no-op
     for (let i = 0; i < out.length; i++) out[i] = -y[i]! / (a[i]! * cols);
   },
   outputDelta: (z, a, y, activation, out, rows, cols) => {
@@ -191,6 +196,7 @@ export const logLikelihood: Cost = {
       for (let j = 0; j < cols; j++) {
         let total = 0;
         for (let i = 0; i < rows; i++) total += y[i * cols + j]!;
+        // Stryker disable next-line EqualityOperator: one more pass writes past the typed array's end, a no-op
         for (let i = 0; i < rows; i++) out[i * cols + j] = (a[i * cols + j]! * total - y[i * cols + j]!) / cols;
       }
       return;
