@@ -272,9 +272,14 @@ export function backward(root: Tensor, seed?: Tensor, options?: BackwardOptions)
   const detect = options?.detectAnomaly ?? anomalyChecksOn();
   // Without a graph, `.grad` must own its storage: a leaf's gradient may be the seed itself.
   const s = seed === undefined ? onesLike(root) : createGraph ? seed : seed.clone();
+  // Rules pass a gradient through unchanged where they can (add's does), so two tensors may
+  // receive the same one: each `.grad` gets its own storage, as it did when rules wrote buffers.
+  const given = new Set<Tensor>();
   walk(root, s, { createGraph, detect, ...(createGraph ? { rootName: root.name ?? 'L' } : {}) }, (t, g) => {
     if (t.node !== null && !t.retainsGrad) return;
-    t.grad = t.grad === null ? g : withGradMode(createGraph, () => add(t.grad!, g));
+    const own = !createGraph && given.has(g) ? g.clone() : g;
+    given.add(own);
+    t.grad = t.grad === null ? own : withGradMode(createGraph, () => add(t.grad!, own));
   });
 }
 

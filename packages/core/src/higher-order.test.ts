@@ -414,3 +414,16 @@ describe('trace records the backward pass as ops', () => {
     }
   });
 });
+
+describe('gradients passed through unchanged', () => {
+  it('two leaves of an add get .grad tensors with their own storage', () => {
+    const a = tensor([1, 2], { requiresGrad: true });
+    const b = tensor([3, 4], { requiresGrad: true });
+    a.add(b).sum().backward();
+    expect(a.grad).toBeAllclose([1, 1]);
+    expect(b.grad).toBeAllclose([1, 1]);
+    expect(a.grad!.data).not.toBe(b.grad!.data);
+    a.grad!.data[0] = 5; // an in-place change to one gradient leaves the other alone
+    expect(b.grad!.data[0]).toBe(1);
+  });
+});
