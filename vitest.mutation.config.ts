@@ -18,6 +18,7 @@ const alias = [
   { find: /^@nabla\/core\/threads$/, replacement: here('./packages/core/src/kernels/threads.ts') },
   { find: /^@nabla\/nn$/, replacement: here('./packages/nn/src/index.ts') },
   { find: /^@nabla\/nn\/node$/, replacement: here('./packages/nn/src/node.ts') },
+  { find: /^@nabla\/nn\/testing$/, replacement: here('./packages/nn/src/testing.ts') },
 ];
 
 export default defineConfig({
