@@ -7,8 +7,6 @@
  * arithmetic, so each case keeps TF.js's numbers verbatim. A 3-D TF.js input [H, W, C] is one
  * image (N = 1). Float64 here against TF.js's float32 expectations: tolerance 1e-4.
  */
-import { execFileSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { describe, it, expect } from 'vitest';
 import { DTypeError, ShapeError, type Tensor, avgPool2d, conv2d, fromData, maxPool2d, tensor, vjp } from './index.ts';
 
@@ -433,14 +431,5 @@ describe('conv and pooling: errors', () => {
     expect(() => avgPool2d({} as unknown as Tensor, { kernel: 2 })).toThrow(/^avgPool2d: argument 'x' must be a Tensor/);
     expect(() => conv2d(x, w, null as unknown as object)).toThrow(/^conv2d: argument 'options' must be an object/);
     expect(() => maxPool2d(x, 2 as unknown as { kernel: number })).toThrow(/^maxPool2d: argument 'options' must be an object \{ kernel, stride\? \}, got 2$/);
-  });
-});
-
-describe('scripts/build-conv-wasm.ts --check', () => {
-  it('finds conv.wasm.ts up to date with conv.wat', () => {
-    const script = fileURLToPath(new URL('../scripts/build-conv-wasm.ts', import.meta.url));
-    const root = fileURLToPath(new URL('../../../', import.meta.url));
-    const out = execFileSync(process.execPath, ['--import', 'tsx', script, '--check'], { cwd: root, encoding: 'utf8' });
-    expect(out).toMatch(/up to date/);
   });
 });
