@@ -16,6 +16,7 @@ import {
   type InitName,
   MaxPool2d,
   type Module,
+  SGD,
   Sequential,
   defaultOutputActivation,
   getActivation,
@@ -299,6 +300,7 @@ export async function trainNet(options: TrainNetOptions): Promise<TrainNetResult
   const params = model.parameters();
   // network3's L2 acts on the weights (rank ≥ 2: kernels and matrices), not the biases.
   const weights = params.filter((p) => p.rank >= 2);
+  const optimizer = new SGD(params, { eta });
   const rng = createRng((options.seed ?? 1) ^ 0x53485546);
   const order = Int32Array.from({ length: n }, (_, i) => i);
   const batches = Math.ceil(n / batchSize);
@@ -322,15 +324,9 @@ export async function trainNet(options: TrainNetOptions): Promise<TrainNetResult
       const value = loss.item();
       if (!Number.isFinite(value)) throw new TrainingDivergedError(epoch, b + 1, batches, `the mini-batch cost is ${value}`, value);
       if (lambda > 0) for (const w of weights) loss = loss.add(w.square().sum().mul((0.5 * lambda * m) / n));
-      for (const p of params) p.zeroGrad();
+      optimizer.zeroGrad();
       loss.backward();
-      noGrad(() => {
-        for (const p of params) {
-          const g = p.grad!.data;
-          const d = p.data;
-          for (let k = 0; k < d.length; k++) d[k] = d[k]! - eta * g[k]!;
-        }
-      });
+      optimizer.step();
       costSum += value * m;
       options.onBatch?.(b + 1, batches, epoch);
     }

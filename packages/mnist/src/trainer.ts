@@ -450,19 +450,12 @@ export async function train(options: TrainOptions = {}): Promise<TrainResult> {
  * @throws {@link TrainOptionError} when the network's input size does not match the images
  */
 export function evaluate(net: Network, split: Split, chunk: number = TRAIN_DEFAULTS.evalChunk): Evaluation {
-  checkNetworkFits(net, split.rows * split.cols, 'net');
-  const total = split.count;
-  const order = new Int32Array(total);
-  for (let i = 0; i < total; i++) order[i] = i;
-  const buffers = batchBuffers(split.rows * split.cols, CLASSES);
   let correct = 0;
-  for (let start = 0; start < total; start += chunk) {
-    const m = Math.min(chunk, total - start);
-    const batch = buffers(m);
-    batchInto(split, order, start, m, batch.X, null);
-    const predicted = net.predict(batch.x);
+  forEachChunk(net, split, chunk, (x, start, m) => {
+    const predicted = net.predict(x);
     for (let j = 0; j < m; j++) if (predicted[j] === split.labels[start + j]) correct++;
-  }
+  });
+  const total = split.count;
   return { correct, total, accuracy: total === 0 ? 0 : correct / total };
 }
 
@@ -481,22 +474,27 @@ export function evaluate(net: Network, split: Split, chunk: number = TRAIN_DEFAU
  * @throws {@link TrainOptionError} when the network's input size does not match the images
  */
 export function overflowingExamples(net: Network, split: Split, chunk: number = TRAIN_DEFAULTS.evalChunk): number {
-  checkNetworkFits(net, split.rows * split.cols, 'net');
-  const total = split.count;
-  const order = new Int32Array(total);
-  for (let i = 0; i < total; i++) order[i] = i;
-  const buffers = batchBuffers(split.rows * split.cols, CLASSES);
   let overflowing = 0;
-  for (let start = 0; start < total; start += chunk) {
-    const m = Math.min(chunk, total - start);
-    const batch = buffers(m);
-    batchInto(split, order, start, m, batch.X, null);
-    const { zs } = noGrad(() => net.trace(batch.x));
+  forEachChunk(net, split, chunk, (x, _start, m) => {
+    const { zs } = noGrad(() => net.trace(x));
     const bad = new Uint8Array(m);
     for (const z of zs) for (let k = 0; k < z.data.length; k++) if (!Number.isFinite(z.data[k]!)) bad[k % m] = 1;
     for (const b of bad) overflowing += b;
-  }
+  });
   return overflowing;
+}
+
+/** Feeds a split through in chunks of `chunk` columns X [pixels, m], in order. */
+function forEachChunk(net: Network, split: Split, chunk: number, visit: (x: Tensor, start: number, m: number) => void): void {
+  checkNetworkFits(net, split.rows * split.cols, 'net');
+  const order = Int32Array.from({ length: split.count }, (_, i) => i);
+  const buffers = batchBuffers(split.rows * split.cols, CLASSES);
+  for (let start = 0; start < split.count; start += chunk) {
+    const m = Math.min(chunk, split.count - start);
+    const batch = buffers(m);
+    batchInto(split, order, start, m, batch.X, null);
+    visit(batch.x, start, m);
+  }
 }
 
 /**
