@@ -182,4 +182,98 @@ describe('trace', () => {
       expect(w.grad).toBeAllclose(expected!, { rtol: 1e-12, atol: 1e-14 });
     }
   });
+
+  describe('sgdStep', () => {
+    /** What sgdStep must equal: backward(), then p ← decay·p − lr·grad for each parameter. */
+    function reference(params: Tensor[], tape: ReturnType<typeof trace>, lr: number, decay: (p: Tensor) => number): Float64Array[] {
+      tape.forward();
+      tape.backward();
+      return params.map((p) => Float64Array.from(p.data, (v, i) => decay(p) * v - lr * p.grad!.data[i]!));
+    }
+
+    it('updates every parameter as backward() followed by p ← decay·p − lr·∂C/∂p does', () => {
+      const { X, Y, params, loss } = model();
+      const [w1, b1, w2] = params as [Tensor, Tensor, Tensor];
+      const tape = trace(() => loss(w1, b1, w2));
+      const decay = (p: Tensor): number => (p === b1 ? 1 : 0.99);
+      for (let step = 0; step < 3; step++) {
+        fill(X, 50 + step);
+        fill(Y, 60 + step);
+        const start = params.map((p) => Float64Array.from(p.data));
+        const expected = reference(params, tape, 0.7, decay);
+        params.forEach((p, i) => p.data.set(start[i]!));
+        tape.forward();
+        tape.sgdStep(0.7, decay);
+        // −lr is folded into δ before the product, so the sums round differently: not bit-equal.
+        params.forEach((p, i) => expect(p).toBeAllclose(fromData(expected[i]!, p.shape), { rtol: 1e-13, atol: 1e-15 }));
+        // the step consumed the gradients: none is left to be read as if current
+        for (const p of params) expect(p.grad).toBeNull();
+      }
+    });
+
+    it('folds the weight-gradient products into the parameters: their gradient buffers are not written', () => {
+      const { X, Y, params, loss } = model();
+      const [w1, b1, w2] = params as [Tensor, Tensor, Tensor];
+      fill(X, 3);
+      fill(Y, 4);
+      const tape = trace(() => loss(w1, b1, w2));
+      tape.forward();
+      tape.backward();
+      const buffers = params.map((p) => p.grad!.data);
+      for (const d of buffers) d.fill(12345);
+      tape.forward();
+      tape.sgdStep(0.1);
+      // w1 and w2 get δ·aᵀ accumulated in place; the bias's gradient (a sum over the batch) is written and read
+      expect(buffers[0]!.every((v) => v === 12345)).toBe(true);
+      expect(buffers[2]!.every((v) => v === 12345)).toBe(true);
+      expect(buffers[1]!.some((v) => v !== 12345)).toBe(true);
+    });
+
+    it('uses the parameters from before the step in every rule (updates come after the backward ops)', () => {
+      // w feeds two layers: BP2 through the second reads w, which must not have been updated yet
+      const X = randn([3, 4], { seed: 3 });
+      const w = randn([3, 3], { seed: 4, requiresGrad: true });
+      const f = (v: Tensor): Tensor => v.matmul(v.matmul(X).tanh()).sigmoid().sum();
+      const tape = trace(() => f(w));
+      const [g] = grad(f)(w.detach());
+      const expected = Float64Array.from(w.data, (v, i) => v - 0.3 * g!.data[i]!);
+      tape.forward();
+      tape.sgdStep(0.3);
+      expect(w).toBeAllclose(fromData(expected, [3, 3]), { rtol: 1e-13, atol: 1e-15 });
+    });
+
+    it('runs the checked backward with anomaly detection on and names the op gone non-finite', async () => {
+      const { setDetectAnomaly, AnomalyError } = await import('./index.ts');
+      const { X, Y, params, loss } = model();
+      const [w1, b1, w2] = params as [Tensor, Tensor, Tensor];
+      const tape = trace(() => loss(w1, b1, w2));
+      fill(X, 1);
+      fill(Y, 2);
+      setDetectAnomaly(true);
+      try {
+        const start = params.map((p) => Float64Array.from(p.data));
+        const expected = reference(params, tape, 0.5, () => 1);
+        params.forEach((p, i) => p.data.set(start[i]!));
+        tape.forward();
+        tape.sgdStep(0.5);
+        params.forEach((p, i) => expect(p).toBeAllclose(fromData(expected[i]!, p.shape), { rtol: 1e-13, atol: 1e-15 }));
+        Y.data[0] = Infinity;
+        expect(() => tape.forward()).toThrow(AnomalyError);
+      } finally {
+        setDetectAnomaly(false);
+      }
+    });
+
+    it('rejects a learning rate or decay that is not a finite number, before changing anything', () => {
+      const { params, loss } = model();
+      const [w1, b1, w2] = params as [Tensor, Tensor, Tensor];
+      const tape = trace(() => loss(w1, b1, w2));
+      tape.forward();
+      const before = params.map((p) => Array.from(p.data));
+      expect(() => tape.sgdStep(Number.NaN)).toThrow(/Tape\.sgdStep: lr must be a finite number, got NaN/);
+      expect(() => tape.sgdStep('0.1' as unknown as number)).toThrow(RangeError);
+      expect(() => tape.sgdStep(0.1, (p) => (p === w2 ? Infinity : 1))).toThrow(/decay of .* must be a finite number, got Infinity/);
+      params.forEach((p, i) => expect(Array.from(p.data)).toEqual(before[i]));
+    });
+  });
 });

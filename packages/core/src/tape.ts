@@ -1,5 +1,6 @@
 import { GradError, formatShape } from './errors.ts';
 import { propagate, topologicalOrder } from './autograd.ts';
+import { type GemmLayout, gemm } from './gemm-dispatch.ts';
 import { Tensor, type Tracer, anomalyChecksOn, checkForward, noGrad, runKernel, withTracer } from './tensor.ts';
 
 /** Options of {@link trace}. */
@@ -33,6 +34,22 @@ export interface Tape {
    * whose buffers stay the same across calls. Call `forward()` first.
    */
   backward(): void;
+  /**
+   * One step of plain SGD after `forward()`: replays the backward ops, then sets every leaf
+   * with `requiresGrad` to `decay(leaf)·leaf − lr·∂C/∂leaf`, in place. A leaf whose gradient is
+   * a 2-D matrix product (a dense weight's δ·aᵀ) has the product accumulate straight into it,
+   * with −lr folded into its left operand first (as the δ equations fold the update into BP4),
+   * so that gradient is never written out; the updates run after every backward op, so each
+   * rule reads the parameters' values from before the step. With anomaly detection on it runs
+   * `backward()` (checked) and then the same update on the written gradients.
+   *
+   * NOTE: the leaves' `.grad` are null after this call (the step consumed them); call
+   * `backward()` to read gradients.
+   * @param lr - the learning rate, a finite number
+   * @param decay - each leaf's factor (default 1; e.g. 1 − ηλ/n for L2-regularised weights)
+   * @throws RangeError when `lr` or a decay is not a finite number
+   */
+  sgdStep(lr: number, decay?: (leaf: Tensor) => number): void;
   /** Number of forward ops replayed (ops on constants only are computed once, when traced). */
   readonly size: number;
   /** Number of backward ops replayed (the rules' ops). */
@@ -115,6 +132,28 @@ export function trace(fn: () => Tensor, options: TraceOptions = {}): Tape {
     };
   };
   const forwardChecked = checked(forwardOrder, forwardSteps);
+
+  // sgdStep: a leaf's gradient made by a 2-D product that no other op reads is not computed;
+  // the product accumulates −lr·op(A)·op(B) into the leaf instead, from a scaled copy of A.
+  const readByBackward = new Set(backwardOrder.flatMap((t) => t.node!.inputs));
+  const leaves = grads.filter(([t]) => t.node === null && t.requiresGrad);
+  const fused = new Map<Tensor, { layout: GemmLayout; M: number; N: number; K: number; A: Float64Array; B: Float64Array; scaled: Float64Array }>();
+  for (const [leaf, g] of leaves) {
+    const node = g.node;
+    if (node === null || node.op !== 'matmul' || constant.has(g) || readByBackward.has(g) || inForward.has(g) || g.rank !== 2) continue;
+    const [a, b] = node.inputs as [Tensor, Tensor];
+    const { transA, transB } = node.attrs as { transA: boolean; transB: boolean };
+    if (a.rank !== 2 || b.rank !== 2 || (transA && transB)) continue;
+    const K = transA ? a.shape[0]! : a.shape[1]!;
+    fused.set(leaf, { layout: transA ? 'TN' : transB ? 'NT' : 'NN', M: g.shape[0]!, N: g.shape[1]!, K, A: a.data, B: b.data, scaled: allocate(a.size) });
+  }
+  const fusedGrads = new Set([...fused.keys()].map((leaf) => gradOf.get(leaf)!));
+  const sgdSteps = program(backwardOrder.filter((t) => !fusedGrads.has(t)));
+  const factorOf = (decay: ((leaf: Tensor) => number) | undefined, leaf: Tensor): number => {
+    const f = decay === undefined ? 1 : decay(leaf);
+    if (typeof f !== 'number' || !Number.isFinite(f)) throw new RangeError(`Tape.sgdStep: decay of ${leaf.name ?? 'a leaf'} must be a finite number, got ${String(f)}`);
+    return f;
+  };
   const backwardChecked = checked(backwardOrder, backwardSteps);
 
   return {
@@ -135,6 +174,32 @@ export function trace(fn: () => Tensor, options: TraceOptions = {}): Tape {
       });
       // Re-attached every time: an eager backward() in between may have replaced `.grad`.
       for (const [t, g] of grads) t.grad = g;
+    },
+    sgdStep(lr: number, decay?: (leaf: Tensor) => number): void {
+      if (typeof lr !== 'number' || !Number.isFinite(lr)) throw new RangeError(`Tape.sgdStep: lr must be a finite number, got ${String(lr)}`);
+      const factors = leaves.map(([leaf]) => factorOf(decay, leaf));
+      const checkedRun = anomalyChecksOn();
+      noGrad(() => {
+        if (checkedRun) runKernel(backwardChecked);
+        else for (let k = 0; k < sgdSteps.length; k++) sgdSteps[k]!();
+      });
+      for (let i = 0; i < leaves.length; i++) {
+        const [leaf, g] = leaves[i]!;
+        const p = leaf.data;
+        const f = factors[i]!;
+        const product = checkedRun ? undefined : fused.get(leaf);
+        if (f !== 1) for (let j = 0; j < p.length; j++) p[j] = f * p[j]!;
+        if (product === undefined) {
+          const d = g.data;
+          for (let j = 0; j < p.length; j++) p[j] = p[j]! - lr * d[j]!;
+        } else {
+          const { A, scaled } = product;
+          for (let j = 0; j < A.length; j++) scaled[j] = -lr * A[j]!;
+          gemm(product.layout, product.M, product.N, product.K, scaled, product.B, p, true);
+        }
+        leaf.grad = null;
+      }
+      for (const [t, g] of grads) if (t.node !== null) t.grad = g;
     },
   };
 }

@@ -5,7 +5,8 @@
  * - `'backprop'`: the δ equations BP1–BP4 as fused kernels, in float64 or float32, with the
  *   SGD update folded into BP3/BP4 (w += (−η δ)·aᵀ accumulates straight into the weights);
  * - `'autodiff'`: the network's loss traced once as a tape (`trace` in @nabla/core) and
- *   replayed each step, gradients from the ops' backward rules, then the same update.
+ *   replayed each step, gradients from the ops' backward rules, with the same update folded
+ *   into each weight's gradient product by the tape's `sgdStep`.
  */
 import { AnomalyError, type FloatDType, type MatrixKernels, type Tape, type Tensor, createKernels, fromData, isAnomalyDetectionEnabled, trace } from '@nabla/core';
 import type { Activation } from './activations.ts';
@@ -390,8 +391,9 @@ function tapeEngine(net: Network, o: TrainingEngineOptions, decay: number): Trai
   const weights = twin.weights;
   const biases = twin.biases;
   const eta = o.eta;
-  // w = factor·w − η·g, on SIMD where the kernels have it.
-  const update = (p: Tensor, factor: number): void => k.axpby(-eta, p.grad!.data, factor, p.data);
+  // Weights decay (L2), biases do not; the tape folds −η into each weight's gradient product.
+  const weightSet = new Set<Tensor>(weights);
+  const decayOf = (p: Tensor): number => (weightSet.has(p) ? decay : 1);
   const batch = (m: number): BatchBuffers => {
     const t = tapeFor(m);
     return { X: t.X.data, Y: t.Y.data };
@@ -405,9 +407,7 @@ function tapeEngine(net: Network, o: TrainingEngineOptions, decay: number): Trai
     step(m: number): number {
       const { tape } = tapeFor(m);
       const cost = tape.forward();
-      tape.backward();
-      for (const w of weights) update(w, decay);
-      for (const b of biases) update(b, 1);
+      tape.sgdStep(eta, decayOf);
       return cost;
     },
     commit() {
