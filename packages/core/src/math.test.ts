@@ -7,6 +7,8 @@
 import { describe, expect, it } from 'vitest';
 import {
   DTypeError,
+  createRng,
+  trace,
   ShapeError,
   type Tensor,
   argmax,
@@ -336,6 +338,30 @@ describe('rand, bernoulli, dropout', () => {
     const y = leaf.dropout(0.25, { seed: 5 });
     y.sum().backward();
     expect([...leaf.grad!.data]).toEqual([...y.data].map((v) => (v === 0 ? 0 : 1 / 0.75)));
+  });
+
+  it('draws afresh on every replay of a traced tape (a mask frozen at trace time would repeat)', () => {
+    const w = randn([40], { seed: 3, requiresGrad: true });
+    const rng = createRng(7);
+    const tape = trace(() => w.dropout(0.5, { rng }).add(rand([40], { rng }).mul(bernoulli(0.5, [40], { rng }))).add(randn([40], { rng })).sum());
+    const seen = new Set<string>();
+    for (let step = 0; step < 4; step++) {
+      const loss = tape.forward();
+      tape.backward();
+      // the gradient is the mask of this very replay: 2 where kept, 0 where dropped
+      const mask = [...w.grad!.data];
+      expect(mask.every((v) => v === 0 || v === 2)).toBe(true);
+      seen.add(mask.join(','));
+      // the loss is recomputed from the same draws the gradient used
+      expect(Number.isFinite(loss)).toBe(true);
+    }
+    expect(seen.size).toBe(4);
+    // the sequence is the generator's: the same seed replays the same masks
+    const again = createRng(7);
+    const tape2 = trace(() => w.dropout(0.5, { rng: again }).add(rand([40], { rng: again }).mul(bernoulli(0.5, [40], { rng: again }))).add(randn([40], { rng: again })).sum());
+    const first = createRng(7);
+    const tape1 = trace(() => w.dropout(0.5, { rng: first }).add(rand([40], { rng: first }).mul(bernoulli(0.5, [40], { rng: first }))).add(randn([40], { rng: first })).sum());
+    for (let step = 0; step < 2; step++) expect(tape2.forward()).toBe(tape1.forward());
   });
 
   it('throw on a bad probability, rate or dtype', () => {

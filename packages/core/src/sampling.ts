@@ -6,7 +6,7 @@ import { DTypeError } from './errors.ts';
 import { type Shape, describeValue, sizeOf, validateShape } from './shape.ts';
 import { type Rng, createRng, defaultRng } from './random.ts';
 import { mul } from './ops.ts';
-import { type Tensor, type TensorOptions, checkDType, fromData, toTensor } from './tensor.ts';
+import { type Tensor, type TensorOptions, activeTracer, checkDType, fromData, record, toTensor } from './tensor.ts';
 
 /** Options of {@link rand}, {@link bernoulli} and {@link dropout}'s mask. */
 export interface RandomOptions extends TensorOptions {
@@ -20,13 +20,28 @@ function generator(options: RandomOptions | undefined): Rng {
   return options?.rng ?? (options?.seed !== undefined ? createRng(options.seed) : defaultRng());
 }
 
-function filled(shape: Shape, op: string, options: RandomOptions | undefined, draw: (rng: Rng) => number): Tensor {
+/**
+ * A tensor of fresh draws. While a tape is traced (and it is not a leaf that requires grad) it
+ * is recorded as an op without inputs that draws again on every replay: a draw made once at
+ * trace time would repeat one sample, one dropout mask, in every step.
+ */
+export function drawn(op: string, shape: Shape, attrs: Readonly<Record<string, unknown>>, draw: () => Float64Array, options?: TensorOptions): Tensor {
+  if (activeTracer() === null || options?.requiresGrad === true) return fromData(draw(), shape, options);
+  const t = record(draw(), shape, { op, inputs: [], attrs, recompute: () => fromData(draw(), shape) });
+  if (options?.name !== undefined) t.name = options.name;
+  return t;
+}
+
+function filled(shape: Shape, op: string, options: RandomOptions | undefined, value: (rng: Rng) => number, attrs: Readonly<Record<string, unknown>> = {}): Tensor {
   validateShape(shape, op);
   checkDType(options, op);
   const rng = generator(options);
-  const data = new Float64Array(sizeOf(shape));
-  for (let i = 0; i < data.length; i++) data[i] = draw(rng);
-  return fromData(data, shape, options);
+  const n = sizeOf(shape);
+  return drawn(op, shape, attrs, () => {
+    const data = new Float64Array(n);
+    for (let i = 0; i < n; i++) data[i] = value(rng);
+    return data;
+  }, options);
 }
 
 /**
@@ -62,7 +77,7 @@ function probability(p: unknown, op: string, arg: string, upper: 'closed' | 'ope
  */
 export function bernoulli(p: number, shape: Shape, options?: RandomOptions): Tensor {
   const q = probability(p, 'bernoulli', 'p', 'closed');
-  return filled(shape, 'bernoulli', options, (rng) => (rng.uniform() < q ? 1 : 0));
+  return filled(shape, 'bernoulli', options, (rng) => (rng.uniform() < q ? 1 : 0), { p: q });
 }
 
 /** Options of {@link dropout}. */
@@ -82,8 +97,8 @@ export interface DropoutOptions {
  *
  * Backward: the same mask and scale multiply the gradient (a product with a constant).
  *
- * NOTE: the mask is drawn when the op runs. In a traced tape (`trace`) it is drawn once, at
- * trace time, and every replay reuses it: trace without dropout, or re-trace per step.
+ * The mask is drawn when the op runs; in a traced tape (`trace`) it is an op of its own, drawn
+ * again on every replay, so each step gets a fresh mask from the same generator.
  * @example
  * ```ts
  * dropout(ones([2, 4]), 0.5, { seed: 1 }).toArray(); // zeros and 2s, the same on every run
@@ -99,7 +114,10 @@ export function dropout(x: Tensor, rate: number, options: DropoutOptions = {}): 
   if (options.training === false || r === 0) return t;
   const keep = 1 - r;
   const rng = generator(options);
-  const mask = new Float64Array(t.size);
-  for (let i = 0; i < mask.length; i++) mask[i] = rng.uniform() < keep ? 1 / keep : 0;
-  return mul(t, fromData(mask, t.shape));
+  const mask = drawn('dropoutMask', t.shape, { rate: r }, () => {
+    const m = new Float64Array(t.size);
+    for (let i = 0; i < m.length; i++) m[i] = rng.uniform() < keep ? 1 / keep : 0;
+    return m;
+  });
+  return mul(t, mask);
 }

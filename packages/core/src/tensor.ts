@@ -977,9 +977,16 @@ export function randn(shape: Shape, options?: RandnOptions): Tensor {
   const rng = options?.rng ?? (options?.seed !== undefined ? createRng(options.seed) : defaultRng());
   const std = options?.std ?? 1;
   const mean = options?.mean ?? 0;
-  const data = storageFor(shape, 'randn');
-  for (let i = 0; i < data.length; i++) data[i] = mean + std * rng.normal();
-  return finish(new Tensor(data, shape), options);
+  const draw = (): Float64Array => {
+    const data = storageFor(shape, 'randn');
+    for (let i = 0; i < data.length; i++) data[i] = mean + std * rng.normal();
+    return data;
+  };
+  // While a tape is traced, samples that are not a parameter are drawn again on every replay.
+  if (tracer !== null && options?.requiresGrad !== true) {
+    return finish(record(draw(), shape, { op: 'randn', inputs: [], attrs: { mean, std }, recompute: () => new Tensor(draw(), shape) }), options);
+  }
+  return finish(new Tensor(draw(), shape), options);
 }
 
 /**
