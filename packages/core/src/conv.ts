@@ -531,6 +531,17 @@ export function conv2dBackpropFilterForward(x: Float64Array, gy: Float64Array, o
   out.set(dw!);
 }
 
+let indices = new Int32Array(0);
+
+/**
+ * A scratch buffer of n indices, reused between calls (its contents are read before the next
+ * call: each max-pooling kernel uses the positions it asked for at once).
+ */
+function indexBuffer(n: number): Int32Array {
+  if (indices.length < n) indices = new Int32Array(Math.max(n, indices.length * 2));
+  return indices.subarray(0, n);
+}
+
 /**
  * For each pooled element, the flat index in `x` of its window's first maximum (a NaN counts
  * as the maximum, so it propagates as in PyTorch).
@@ -544,8 +555,36 @@ export function windowArgmax(x: Float64Array, xShape: Shape, outShape: Shape, at
   const [, , Ho, Wo] = outShape as [number, number, number, number];
   const [kh, kw] = attrs.kernel;
   const [sh, sw] = attrs.stride;
-  const index = new Int32Array(N * C * Ho * Wo);
+  const index = indexBuffer(N * C * Ho * Wo);
   let o = 0;
+  if (kh === 2 && kw === 2) {
+    // The common 2×2 window unrolled: the same comparisons in the same order as the loops below.
+    for (let p = 0; p < N * C; p++) {
+      const plane = p * H * W;
+      for (let i = 0; i < Ho; i++) {
+        const r0 = plane + i * sh * W;
+        const r1 = r0 + W;
+        for (let j = 0, c = 0; j < Wo; j++, o++, c += sw) {
+          let best = r0 + c;
+          let v = x[best]!;
+          let u = x[r0 + c + 1]!;
+          if (u > v || (u !== u && v === v)) {
+            v = u;
+            best = r0 + c + 1;
+          }
+          u = x[r1 + c]!;
+          if (u > v || (u !== u && v === v)) {
+            v = u;
+            best = r1 + c;
+          }
+          u = x[r1 + c + 1]!;
+          if (u > v || (u !== u && v === v)) best = r1 + c + 1;
+          index[o] = best;
+        }
+      }
+    }
+    return index;
+  }
   for (let p = 0; p < N * C; p++) {
     const plane = p * H * W;
     for (let i = 0; i < Ho; i++) {

@@ -104,6 +104,7 @@ async function trainCommand(flags: Flags): Promise<number> {
           activation: options.activation ?? TRAIN_DEFAULTS.activation,
           lambda: options.lambda ?? 0,
           seed: options.seed ?? TRAIN_DEFAULTS.seed,
+          reference: options.fast === false,
           ...callbacks,
         });
         const best = r.history.reduce<EpochMetrics | null>((b, m) => (b === null || m.correct > b.correct ? m : b), null);
@@ -144,7 +145,7 @@ const NET_DEFAULTS = { eta: 0.1, cost: 'logLikelihood' as const };
 
 // --net trains a layer stack through tensors with plain SGD: the flags of the fused engines do not apply.
 function netSpec(spec: string, flags: Flags, options: ReturnType<typeof trainOptions>): NetLayerSpec[] {
-  for (const flag of ['layers', 'engine', 'mode', 'dtype', 'threads', 'optimizer', 'momentum', 'reference']) {
+  for (const flag of ['layers', 'engine', 'mode', 'dtype', 'threads', 'optimizer', 'momentum']) {
     if (flags[flag] !== undefined) throw new UsageError(`--${flag.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} does not apply with --net (a layer stack trains through tensors with plain SGD)`);
   }
   void options;

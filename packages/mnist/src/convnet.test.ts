@@ -80,4 +80,34 @@ describe('trainNet', () => {
     const linear = buildNet(parseNetSpec('dense:10'), { input: [1, 4, 4], activation: 'identity' });
     await expect(trainNet({ model: linear, data, epochs: 1, batchSize: 10, eta: 1e300, cost: 'quadratic', activation: 'identity' })).rejects.toThrow(/diverged in epoch 1/);
   });
+
+  it('the traced step and the eager reference compute the same update: L2, a short last batch, both poolings', async () => {
+    // 200 images in batches of 30: six of 30 and a last one of 20, so two tapes are traced
+    const spec = parseNetSpec('conv:3x2,avgpool:1,conv:4x2,maxpool:2,dense:6,dense:10');
+    const run = async (reference: boolean) => {
+      const model = buildNet(spec, { activation: 'tanh', seed: 4, input: [1, 4, 4] });
+      const r = await trainNet({ model, data, epochs: 2, batchSize: 30, eta: 0.2, lambda: 0.5, activation: 'tanh', reference });
+      return { params: model.parameters().map((p) => Array.from(p.data)), history: r.history };
+    };
+    const traced = await run(false);
+    const eager = await run(true);
+    expect(traced.history.map((m) => m.correct)).toEqual(eager.history.map((m) => m.correct));
+    traced.history.forEach((m, i) => expect(m.cost).toBeCloseTo(eager.history[i]!.cost, 12));
+    traced.params.forEach((p, i) => p.forEach((v, j) => expect(v).toBeCloseTo(eager.params[i]![j]!, 12)));
+    // and training moved the weights (a step that did nothing would also agree)
+    const start = buildNet(spec, { activation: 'tanh', seed: 4, input: [1, 4, 4] }).parameters().map((p) => Array.from(p.data));
+    expect(traced.params.flat().some((v, k) => Math.abs(v - start.flat()[k]!) > 1e-3)).toBe(true);
+  });
+
+  it('trains through a traced tape with dropout (fresh masks per replay: core math.test.ts), into the model\'s own tensors', async () => {
+    const model = buildNet(parseNetSpec('dense:20,dropout:0.5,dense:10'), { activation: 'relu', seed: 2, input: [1, 4, 4] });
+    const before = model.parameters();
+    const { history } = await trainNet({ model, data, epochs: 6, batchSize: 10, eta: 0.1, activation: 'relu' });
+    // the parameters were trained in place (the saved model is the trained one) …
+    expect(model.parameters()).toEqual(before);
+    // … and learned
+    expect(history.at(-1)!.accuracy).toBeGreaterThan(0.9);
+    const dropout = model.layers.find((l) => l instanceof Dropout)!;
+    expect(dropout.training).toBe(true);
+  });
 });

@@ -4,7 +4,7 @@
  * training by mini-batch SGD through tensors and autodiff (conv layers read [m, 1, 28, 28];
  * `Flatten` bridges to the dense layers' columns).
  */
-import { type Tensor, createRng, fromData, noGrad } from '@nabla/core';
+import { type Tape, type Tensor, createKernels, createRng, fromData, noGrad, trace } from '@nabla/core';
 import {
   type ActivationName,
   AvgPool2d,
@@ -203,6 +203,12 @@ export interface TrainNetOptions {
   lambda?: number;
   /** Seed of the shuffle (default 1). */
   seed?: number;
+  /**
+   * true: every step builds the graph eagerly, runs `backward()` and an `SGD` optimizer
+   * (the reference route, slower); false (default): the step traced once per batch size as a
+   * tape and replayed with the update folded in (`Tape.sgdStep`). Both compute the same update.
+   */
+  reference?: boolean;
   /** Checked before every mini-batch. */
   signal?: AbortSignal;
   /**
@@ -231,18 +237,14 @@ export interface TrainNetResult {
 
 /** Images n (by `order[start + j]`) as a batch [m, 1, H, W] scaled to [0, 1]. */
 function imagesOf(split: Split, order: ArrayLike<number>, start: number, m: number): Tensor {
-  const size = split.rows * split.cols;
-  const x = new Float64Array(m * size);
-  for (let j = 0; j < m; j++) {
-    const i = order[start + j]!;
-    for (let p = 0; p < size; p++) x[j * size + p] = split.images[i * size + p]! / 255;
-  }
+  const x = new Float64Array(m * split.rows * split.cols);
+  imagesInto(split, order, start, m, x);
   return fromData(x, [m, 1, split.rows, split.cols]);
 }
 
 function labelsOf(split: Split, order: ArrayLike<number>, start: number, m: number): Tensor {
   const y = new Float64Array(CLASSES * m);
-  for (let j = 0; j < m; j++) y[split.labels[order[start + j]!]! * m + j] = 1;
+  labelsInto(split, order, start, m, y);
   return fromData(y, [CLASSES, m]);
 }
 
@@ -278,6 +280,97 @@ export function evaluateNet(model: Sequential, split: Split, chunk = 500): Evalu
 }
 
 /**
+ * The step of a layer stack as replayable tapes, one per batch size: a twin of the model whose
+ * Dense and Conv2d parameters live in one WebAssembly arena with the tapes' buffers (so the
+ * dense products run in place), the loss traced once, and each step a replay with the SGD
+ * update folded in. Other layers (pooling, Flatten, Dropout with its generator) are shared
+ * with the model; `commit()` copies the twin's parameters back.
+ */
+interface TracedStep {
+  /** Fills the batch, replays forward; returns the mini-batch cost (without the L2 term). */
+  forward(split: Split, order: ArrayLike<number>, start: number, m: number): number;
+  /** The SGD update for the batch just replayed: w ← (1 − ηλm/n)·w − η∇C, biases without decay. */
+  update(m: number): void;
+  /** Copies the trained parameters into the model's tensors. */
+  commit(): void;
+}
+
+function tracedStep(model: Sequential, loss: (z: Tensor, y: Tensor) => Tensor, sizes: readonly number[], eta: number, lambda: number, n: number, shape: readonly [number, number, number]): TracedStep {
+  const pixels = shape[0] * shape[1] * shape[2];
+  const twinOf = (place: (t: Tensor) => Tensor): Sequential =>
+    new Sequential(
+      ...model.layers.map((layer) => {
+        if (layer instanceof Dense) {
+          const [outputs, inputs] = layer.weight.shape as [number, number];
+          return new Dense(inputs, outputs, { activation: layer.activation, params: { weight: place(layer.weight), bias: place(layer.bias) } });
+        }
+        if (layer instanceof Conv2d) {
+          return new Conv2d(layer.inChannels, layer.outChannels, layer.kernel, { stride: layer.stride, padding: layer.padding, activation: layer.activation, params: { weight: place(layer.weight), bias: place(layer.bias) } });
+        }
+        return layer;
+      }),
+    );
+  const tapeOf = (twin: Sequential, m: number, allocate: (n: number) => Float64Array): { tape: Tape; X: Tensor; Y: Tensor } => {
+    const X = fromData(allocate(m * pixels), [m, ...shape]);
+    const Y = fromData(allocate(CLASSES * m), [CLASSES, m]);
+    return { tape: trace(() => loss(twin.forward(X), Y), { allocate }), X, Y };
+  };
+  // A first trace on ordinary arrays counts the buffers, so the arena is sized once.
+  let count = 0;
+  const counting = (k: number): Float64Array => {
+    count += k + 8; // room for each buffer's alignment
+    return new Float64Array(k);
+  };
+  const probe = twinOf((t) => fromData(counting(t.size), t.shape, { requiresGrad: true }));
+  for (const m of sizes) tapeOf(probe, m, counting);
+  const k = createKernels('float64', { bytes: 8 * count + (1 << 20) });
+  const alloc = (size: number): Float64Array => k.alloc(size) as Float64Array;
+  const twin = twinOf((t) => {
+    const data = alloc(t.size);
+    data.set(t.data);
+    return fromData(data, t.shape, { requiresGrad: true, name: t.name });
+  });
+  twin.train();
+  const tapes = new Map(sizes.map((m) => [m, tapeOf(twin, m, alloc)] as const));
+  const params = twin.parameters();
+  const weights = new Set(params.filter((p) => p.rank >= 2));
+  const modelParams = model.parameters();
+  let decay = 1;
+  const decayOf = (p: Tensor): number => (weights.has(p) ? decay : 1);
+  return {
+    forward(split, order, start, m) {
+      const { tape, X, Y } = tapes.get(m)!;
+      imagesInto(split, order, start, m, X.data);
+      labelsInto(split, order, start, m, Y.data);
+      return tape.forward();
+    },
+    update(m) {
+      // network3's L2 term ½λ‖w‖²·m/n adds λ(m/n)·w to each weight's gradient: a decay factor.
+      decay = 1 - (eta * lambda * m) / n;
+      tapes.get(m)!.tape.sgdStep(eta, decayOf);
+    },
+    commit() {
+      params.forEach((p, i) => modelParams[i]!.data.set(p.data));
+    },
+  };
+}
+
+/** Writes images n (by `order[start + j]`) into x as a batch [m, 1, H, W] scaled to [0, 1]. */
+function imagesInto(split: Split, order: ArrayLike<number>, start: number, m: number, x: Float64Array): void {
+  const size = split.rows * split.cols;
+  for (let j = 0; j < m; j++) {
+    const i = order[start + j]!;
+    for (let p = 0; p < size; p++) x[j * size + p] = split.images[i * size + p]! / 255;
+  }
+}
+
+/** Writes the one-hot labels [10, m] of images n (by `order[start + j]`) into y. */
+function labelsInto(split: Split, order: ArrayLike<number>, start: number, m: number, y: Float64Array): void {
+  y.fill(0);
+  for (let j = 0; j < m; j++) y[split.labels[order[start + j]!]! * m + j] = 1;
+}
+
+/**
  * Trains a layer stack on MNIST by mini-batch SGD through tensors and autodiff, evaluating after
  * every epoch (on the validation split when one is held out, else on the test set).
  * @example
@@ -301,6 +394,9 @@ export async function trainNet(options: TrainNetOptions): Promise<TrainNetResult
   // network3's L2 acts on the weights (rank ≥ 2: kernels and matrices), not the biases.
   const weights = params.filter((p) => p.rank >= 2);
   const optimizer = new SGD(params, { eta });
+  const lossOf = (z: Tensor, y: Tensor): Tensor => cost.loss(z, output.apply(z), y, output);
+  const sizes = [...new Set([batchSize, n % batchSize || batchSize])].filter((m) => m <= n);
+  const traced = options.reference === true ? null : tracedStep(model, lossOf, sizes, eta, lambda, n, [1, train.rows, train.cols]);
   const rng = createRng((options.seed ?? 1) ^ 0x53485546);
   const order = Int32Array.from({ length: n }, (_, i) => i);
   const batches = Math.ceil(n / batchSize);
@@ -316,21 +412,32 @@ export async function trainNet(options: TrainNetOptions): Promise<TrainNetResult
         await new Promise((resolve) => setImmediate(resolve));
         lastYield = performance.now();
       }
-      if (options.signal?.aborted === true) return { model, history, interrupted: { epoch, batches: b, batchesPerEpoch: batches, steps: (epoch - 1) * batches + b } };
+      if (options.signal?.aborted === true) {
+        traced?.commit();
+        return { model, history, interrupted: { epoch, batches: b, batchesPerEpoch: batches, steps: (epoch - 1) * batches + b } };
+      }
       const start = b * batchSize;
       const m = Math.min(batchSize, n - start);
-      const z = model.forward(imagesOf(train, order, start, m));
-      let loss = cost.loss(z, output.apply(z), labelsOf(train, order, start, m), output);
-      const value = loss.item();
-      if (!Number.isFinite(value)) throw new TrainingDivergedError(epoch, b + 1, batches, `the mini-batch cost is ${value}`, value);
-      if (lambda > 0) for (const w of weights) loss = loss.add(w.square().sum().mul((0.5 * lambda * m) / n));
-      optimizer.zeroGrad();
-      loss.backward();
-      optimizer.step();
+      let value: number;
+      if (traced !== null) {
+        value = traced.forward(train, order, start, m);
+        if (!Number.isFinite(value)) throw new TrainingDivergedError(epoch, b + 1, batches, `the mini-batch cost is ${value}`, value);
+        traced.update(m);
+      } else {
+        const z = model.forward(imagesOf(train, order, start, m));
+        let loss = lossOf(z, labelsOf(train, order, start, m));
+        value = loss.item();
+        if (!Number.isFinite(value)) throw new TrainingDivergedError(epoch, b + 1, batches, `the mini-batch cost is ${value}`, value);
+        if (lambda > 0) for (const w of weights) loss = loss.add(w.square().sum().mul((0.5 * lambda * m) / n));
+        optimizer.zeroGrad();
+        loss.backward();
+        optimizer.step();
+      }
       costSum += value * m;
       options.onBatch?.(b + 1, batches, epoch);
     }
     const seconds = (performance.now() - started) / 1000;
+    traced?.commit();
     for (const p of params) {
       for (let k = 0; k < p.size; k++) {
         if (!Number.isFinite(p.data[k]!)) throw new TrainingDivergedError(epoch, batches, batches, `a weight is ${p.data[k]} after the epoch's last update`, p.data[k]!);
