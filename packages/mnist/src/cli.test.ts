@@ -123,6 +123,25 @@ describe('nabla-mnist train --net (a conv net, end to end)', () => {
     expect(predicted.stdout).toMatch(/^Test image 0: predicted \d, label 7/);
   });
 
+  it('with --validation, reports the test set too and the test accuracy at the best validation epoch (the book\'s measure)', async () => {
+    const r = await run(['train', '--net', 'dense:20,dense:10', '--activation', 'relu', '--limit', '300', '--validation', '200', '--epochs', '3']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/evaluating on 200 validation images \(and the 10000 test images\)/);
+    const epochs = lines(r.stdout).filter((l) => l.startsWith('Epoch'));
+    expect(epochs).toHaveLength(3);
+    for (const l of epochs) expect(l).toMatch(/^Epoch \d\/3: \d+ \/ 200 \(\d+\.\d\d%\) \| test \d+ \/ 10000 \(\d+\.\d\d%\) \|/);
+    // the best line names the epoch with the most validation hits (the first of ties), and that epoch's test score
+    const hits = epochs.map((l) => Number(/: (\d+) \/ 200/.exec(l)![1]));
+    const best = hits.indexOf(Math.max(...hits));
+    const test = / \| test (\d+ \/ 10000 \(\d+\.\d\d%\))/.exec(epochs[best]!)![1];
+    expect(r.stdout).toContain(`Best epoch: ${best + 1}/3: ${hits[best]} / 200`);
+    expect(r.stdout).toContain(`(validation); test accuracy at that epoch: ${test}`);
+    const json = await run(['train', '--limit', '300', '--validation', '200', '--epochs', '1', '--json']);
+    const [row] = lines(json.stdout).map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(Object.keys(row!)).toEqual(['epoch', 'correct', 'total', 'accuracy', 'seconds', 'cost', 'test']);
+    expect((row!.test as { total: number }).total).toBe(10_000);
+  });
+
   it('a bad spec exits 2 with one line naming the layer at fault, before any data is loaded', async () => {
     const r = await run(['train', '--net', 'conv:20x5,maxpool:2,dense:100']);
     expect(r.code).toBe(2);

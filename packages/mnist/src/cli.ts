@@ -74,7 +74,7 @@ async function trainCommand(flags: Flags): Promise<number> {
     const what = layerSpec === null ? `[${(options.layers ?? TRAIN_DEFAULTS.layers).join(',')}]` : spec!;
     note(
       `Training ${what} on ${data.train.count} images, ` +
-        `evaluating on ${(data.validation ?? data.test).count} ${evalSplit} images: ${epochs} epoch${epochs === 1 ? '' : 's'}, ` +
+        `evaluating on ${(data.validation ?? data.test).count} ${evalSplit} images${data.validation === null ? '' : ` (and the ${data.test.count} test images)`}: ${epochs} epoch${epochs === 1 ? '' : 's'}, ` +
         `mini-batches of ${options.batchSize ?? TRAIN_DEFAULTS.batchSize}, ${layerSpec === null ? `${options.engine ?? TRAIN_DEFAULTS.engine}/${options.mode ?? TRAIN_DEFAULTS.mode}` : 'autodiff through tensors'}` +
         (options.dtype === 'float32' ? ' in float32' : ''),
     );
@@ -117,7 +117,10 @@ async function trainCommand(flags: Flags): Promise<number> {
       return EXIT_DIVERGED;
     }
     const { best, interrupted } = result;
-    if (best !== null) say(`Best epoch: ${best.epoch}/${epochs}: ${formatScore(best)}`);
+    if (best !== null) {
+      const test = best.test === undefined ? '' : `; test accuracy at that epoch: ${formatScore(best.test)}`;
+      say(`Best epoch: ${best.epoch}/${epochs}: ${formatScore(best)}${best.test === undefined ? '' : ' (validation)'}${test}`);
+    }
     if (interrupted !== null) {
       const where = `epoch ${interrupted.epoch}/${epochs} after ${interrupted.batches} of ${interrupted.batchesPerEpoch} mini-batches`;
       if (interrupted.steps === 0) note(`Interrupted before the first mini-batch; nothing to save.`);
@@ -153,8 +156,10 @@ function netSpec(spec: string, flags: Flags, options: ReturnType<typeof trainOpt
 }
 
 function jsonMetrics(m: EpochMetrics): EpochMetrics {
-  // Fixed key order, exactly these six keys.
-  return { epoch: m.epoch, correct: m.correct, total: m.total, accuracy: m.accuracy, seconds: m.seconds, cost: m.cost };
+  // Fixed key order: these six keys, and `test` after them when a validation split is held out.
+  const base: EpochMetrics = { epoch: m.epoch, correct: m.correct, total: m.total, accuracy: m.accuracy, seconds: m.seconds, cost: m.cost };
+  if (m.test !== undefined) base.test = { correct: m.test.correct, total: m.test.total, accuracy: m.test.accuracy };
+  return base;
 }
 
 function formatScore(m: { correct: number; total: number; accuracy: number }): string {
@@ -162,7 +167,8 @@ function formatScore(m: { correct: number; total: number; accuracy: number }): s
 }
 
 function formatEpoch(m: EpochMetrics, epochs: number): string {
-  return `Epoch ${m.epoch}/${epochs}: ${formatScore(m)} | ${m.seconds.toFixed(2)} s | cost ${m.cost.toPrecision(4)}`;
+  const test = m.test === undefined ? '' : ` | test ${formatScore(m.test)}`;
+  return `Epoch ${m.epoch}/${epochs}: ${formatScore(m)}${test} | ${m.seconds.toFixed(2)} s | cost ${m.cost.toPrecision(4)}`;
 }
 
 interface Progress {

@@ -372,7 +372,8 @@ function labelsInto(split: Split, order: ArrayLike<number>, start: number, m: nu
 
 /**
  * Trains a layer stack on MNIST by mini-batch SGD through tensors and autodiff, evaluating after
- * every epoch (on the validation split when one is held out, else on the test set).
+ * every epoch (on the validation split when one is held out, and then on the test set too, in
+ * `test`; else on the test set).
  * @example
  * ```ts
  * const model = buildNet(parseNetSpec('conv:20x5,maxpool:2,dense:100,dense:10'));
@@ -444,6 +445,7 @@ export async function trainNet(options: TrainNetOptions): Promise<TrainNetResult
       }
     }
     const metrics: EpochMetrics = { epoch, ...evaluateNet(model, evalSplit), seconds, cost: costSum / n };
+    if (data.validation !== null) metrics.test = evaluateNet(model, data.test);
     history.push(metrics);
     options.onEpoch?.(metrics);
   }
