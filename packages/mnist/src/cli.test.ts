@@ -142,6 +142,18 @@ describe('nabla-mnist train --net (a conv net, end to end)', () => {
     expect((row!.test as { total: number }).total).toBe(10_000);
   });
 
+  it('--dropout puts dropout before every dense layer of --net, and is refused without --net or out of [0, 1)', async () => {
+    const r = await run(['train', '--net', 'dense:20,dense:10', '--dropout', '0.5', '--limit', '100', '--epochs', '1', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/^Training dropout:0\.5,dense:20,dropout:0\.5,dense:10 on 100 images/m);
+    const alone = await run(['train', '--dropout', '0.5']);
+    expect(alone.code).toBe(2);
+    expect(alone.stderr.trim()).toBe('nabla-mnist: --dropout applies only with --net (a layer stack), where it goes before every dense layer');
+    const bad = await run(['train', '--net', 'dense:10', '--dropout', '1']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr.trim()).toBe("nabla-mnist: --dropout must be a number in [0, 1), got '1'");
+  });
+
   it('a bad spec exits 2 with one line naming the layer at fault, before any data is loaded', async () => {
     const r = await run(['train', '--net', 'conv:20x5,maxpool:2,dense:100']);
     expect(r.code).toBe(2);

@@ -14,7 +14,7 @@ import { CLASSES, batchInto, expandMnist, loadMnist, type LoadMnistOptions, type
 import { DatasetError, IdxError, TrainOptionError, TrainingDivergedError } from './errors.ts';
 import { type Flags, UsageError, integer, parseCommandLine, text, trainOptions } from './flags.ts';
 import { type EpochMetrics, type Interruption, TRAIN_DEFAULTS, evaluate, overflowingExamples, train } from './trainer.ts';
-import { type NetLayerSpec, buildNet, evaluateNet, parseNetSpec, trainNet } from './convnet.ts';
+import { type NetLayerSpec, buildNet, evaluateNet, parseNetSpec, trainNet, withDropout, formatNetSpec } from './convnet.ts';
 
 const EXIT_USAGE = 2;
 const EXIT_DIVERGED = 3;
@@ -40,6 +40,7 @@ async function trainCommand(flags: Flags): Promise<number> {
   const options = trainOptions(flags);
   const spec = text(flags, 'net');
   // Checked before anything is loaded: a bad spec fails at once, naming the layer.
+  if (spec === undefined && flags['dropout'] !== undefined) throw new UsageError('--dropout applies only with --net (a layer stack), where it goes before every dense layer');
   const layerSpec = spec === undefined ? null : netSpec(spec, flags, options);
   const epochs = options.epochs ?? TRAIN_DEFAULTS.epochs;
   const out = await outputPath(flags);
@@ -71,7 +72,7 @@ async function trainCommand(flags: Flags): Promise<number> {
       throw new UsageError(`--validation ${held} leaves no images to train on (all ${held} are held out); give a smaller --validation`);
     }
     const evalSplit = data.validation === null ? 'test' : 'validation';
-    const what = layerSpec === null ? `[${(options.layers ?? TRAIN_DEFAULTS.layers).join(',')}]` : spec!;
+    const what = layerSpec === null ? `[${(options.layers ?? TRAIN_DEFAULTS.layers).join(',')}]` : formatNetSpec(layerSpec);
     note(
       `Training ${what} on ${data.train.count} images, ` +
         `evaluating on ${(data.validation ?? data.test).count} ${evalSplit} images${data.validation === null ? '' : ` (and the ${data.test.count} test images)`}: ${epochs} epoch${epochs === 1 ? '' : 's'}, ` +
@@ -152,7 +153,12 @@ function netSpec(spec: string, flags: Flags, options: ReturnType<typeof trainOpt
     if (flags[flag] !== undefined) throw new UsageError(`--${flag.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} does not apply with --net (a layer stack trains through tensors with plain SGD)`);
   }
   void options;
-  return parseNetSpec(spec);
+  const layers = parseNetSpec(spec);
+  const dropout = text(flags, 'dropout');
+  if (dropout === undefined) return layers;
+  const rate = Number(dropout);
+  if (!(dropout.trim() !== '' && rate >= 0 && rate < 1)) throw new UsageError(`--dropout must be a number in [0, 1), got '${dropout}'`);
+  return withDropout(layers, rate);
 }
 
 function jsonMetrics(m: EpochMetrics): EpochMetrics {

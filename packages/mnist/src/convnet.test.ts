@@ -4,7 +4,7 @@
 import { randn } from '@nabla/core';
 import { Conv2d, Dense, Dropout, Flatten, MaxPool2d } from '@nabla/nn';
 import { describe, expect, it } from 'vitest';
-import { buildNet, evaluateNet, parseNetSpec, trainNet } from './convnet.ts';
+import { buildNet, evaluateNet, formatNetSpec, parseNetSpec, trainNet, withDropout } from './convnet.ts';
 import { TrainOptionError } from './errors.ts';
 import type { Mnist, Split } from './dataset.ts';
 
@@ -26,6 +26,18 @@ describe('parseNetSpec', () => {
     expect(() => parseNetSpec('dropout:1.5,dense:10')).toThrow(/^train: net layer 1 "dropout:1.5": expected dropout:<rate> with a rate in \[0, 1\)/);
     expect(() => parseNetSpec('valueOf:3,dense:10')).toThrow(TrainOptionError);
     expect(() => parseNetSpec('')).toThrow(/^train: net is empty/);
+  });
+});
+
+describe('withDropout and formatNetSpec', () => {
+  it('put dropout before every dense layer (network3\'s placement) and write the spec back', () => {
+    const spec = parseNetSpec('conv:20x5,maxpool:2,conv:40x5,avgpool:2,dense:1000,dense:1000,dense:10');
+    expect(formatNetSpec(spec)).toBe('conv:20x5,maxpool:2,conv:40x5,avgpool:2,dense:1000,dense:1000,dense:10');
+    expect(formatNetSpec(withDropout(spec, 0.5))).toBe('conv:20x5,maxpool:2,conv:40x5,avgpool:2,dropout:0.5,dense:1000,dropout:0.5,dense:1000,dropout:0.5,dense:10');
+    expect(withDropout(spec, 0)).toEqual(spec);
+    // what it builds: a Dropout in front of each Dense
+    const model = buildNet(withDropout(parseNetSpec('dense:20,dense:10'), 0.25), { input: [1, 4, 4] });
+    expect(model.layers.map((l) => l.constructor.name)).toEqual(['Dropout', 'Flatten', 'Dense', 'Dropout', 'Dense']);
   });
 });
 

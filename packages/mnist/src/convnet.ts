@@ -123,6 +123,47 @@ export function parseNetSpec(spec: string): NetLayerSpec[] {
   return layers;
 }
 
+/**
+ * A spec written back as `--net` reads it.
+ * @example
+ * ```ts
+ * formatNetSpec(parseNetSpec('conv:20x5,maxpool:2,dense:10')); // 'conv:20x5,maxpool:2,dense:10'
+ * ```
+ * @param layers - the layers
+ */
+export function formatNetSpec(layers: readonly NetLayerSpec[]): string {
+  return layers
+    .map((l) => {
+      switch (l.kind) {
+        case 'conv':
+          return `conv:${l.maps}x${l.kernel}`;
+        case 'dense':
+          return `dense:${l.units}`;
+        case 'dropout':
+          return `dropout:${l.rate}`;
+        default:
+          return `${l.kind}:${l.size}`;
+      }
+    })
+    .join(',');
+}
+
+/**
+ * The spec with a dropout layer of `rate` before every dense layer: where network3 applies
+ * dropout (to the input of each fully connected and softmax layer). A rate of 0 changes nothing.
+ * @example
+ * ```ts
+ * withDropout(parseNetSpec('conv:20x5,maxpool:2,dense:100,dense:10'), 0.5);
+ * // conv:20x5, maxpool:2, dropout:0.5, dense:100, dropout:0.5, dense:10
+ * ```
+ * @param layers - the parsed spec
+ * @param rate - the dropout rate, in [0, 1)
+ */
+export function withDropout(layers: readonly NetLayerSpec[], rate: number): NetLayerSpec[] {
+  if (rate === 0) return [...layers];
+  return layers.flatMap((l): NetLayerSpec[] => (l.kind === 'dense' ? [{ kind: 'dropout', rate }, l] : [l]));
+}
+
 /** Options of {@link buildNet}. */
 export interface BuildNetOptions {
   /** σ of the hidden layers (default sigmoid). */

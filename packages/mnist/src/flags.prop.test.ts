@@ -14,7 +14,7 @@ import { UsageError, parseCommandLine, text, trainOptions } from './flags.ts';
 const COMMANDS = ['train', 'evaluate', 'predict', 'frobnicate', '__proto__', 'constructor'];
 const FLAGS = [
   'layers', 'epochs', 'batch-size', 'eta', 'activation', 'cost', 'init', 'engine', 'mode', 'dtype', 'threads', 'reference',
-  'optimizer', 'momentum', 'lambda', 'seed', 'limit', 'validation', 'data-dir', 'out', 'json', 'model', 'index', 'help', 'version',
+  'optimizer', 'momentum', 'lambda', 'seed', 'limit', 'validation', 'data-dir', 'out', 'json', 'model', 'index', 'help', 'version', 'net', 'dropout',
   '__proto__', 'constructor', 'toString', 'valueOf', 'bogus',
 ];
 const VALUES = ['-1', '0', '1', '007', '0x10', '1e3', '', ' ', 'NaN', 'Infinity', '-0', '3.5', '784,30,10', '784,,10', 'valueOf', '__proto__', 'constructor', 'sigmoid', 'adam', 'backprop', 'float32', '2', '-', '--'];

@@ -65,6 +65,7 @@ function buildCli(): ReturnType<typeof cac> {
     .command('train', "Train a network on MNIST (defaults: Nielsen's chapter 1 run)")
     .option('--layers <sizes>', `Neurons per layer, comma-separated (default: ${d.layers.join(',')})`)
     .option('--net <spec>', 'A layer stack instead of --layers: conv:<maps>x<k>, maxpool:<p>, avgpool:<p>, dense:<n>, dropout:<rate>, comma-separated, ending dense:10 (defaults then η 0.1 and logLikelihood, network3\'s)')
+    .option('--dropout <rate>', "With --net: dropout of this rate before every dense layer, where network3 puts it (default: none)")
     .option('--epochs <n>', `Passes over the training set (default: ${d.epochs})`)
     .option('--batch-size <m>', `Mini-batch size (default: ${d.batchSize})`)
     .option('--eta <eta>', `Learning rate (default: sgd ${d.eta.sgd}, momentum ${d.eta.momentum}, adam ${d.eta.adam})`)
