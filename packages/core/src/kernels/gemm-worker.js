@@ -8,7 +8,9 @@ const ex = new WebAssembly.Instance(module, { env: { memory } }).exports;
 ex.set_scratch(scratch); // its own NT packing space, apart from the main thread's
 const ctl = new Int32Array(memory.buffer, control, 16);
 const ops = [ex.gemm_nn_f32, ex.gemm_nt_f32, ex.gemm_nn_f64, ex.gemm_nt_f64];
-// Slots: 0 posted job number, 1 finished job number, 2 op, 3–9 its arguments, 10 ready, 11 quit.
+// Slots: 0 posted job number, 1 finished job number, 2 op, 3–9 its arguments, 10 ready, 11 quit,
+// 12 the job that may still be claimed (the main thread takes a job back by zeroing it, when it
+// finishes its own half before this thread has started: then this thread only acknowledges).
 Atomics.store(ctl, 10, 1);
 let seen = 0;
 for (;;) {
@@ -23,6 +25,6 @@ for (;;) {
   }
   seen = Atomics.load(ctl, 0);
   if (Atomics.load(ctl, 11) === 1) break;
-  ops[ctl[2]](ctl[3], ctl[4], ctl[5], ctl[6], ctl[7], ctl[8], ctl[9]);
+  if (Atomics.compareExchange(ctl, 12, seen, -seen) === seen) ops[ctl[2]](ctl[3], ctl[4], ctl[5], ctl[6], ctl[7], ctl[8], ctl[9]);
   Atomics.store(ctl, 1, seen);
 }

@@ -5,7 +5,11 @@
  * sleeping thread costs ~26 µs, more than a whole batch-10 product.
  *
  * NOTE: while training, the helper keeps the second core busy; it sleeps again a few
- * milliseconds after the last product.
+ * milliseconds after the last product. On a busy machine, where the helper does not get a core:
+ * a half the helper has not started by the time this thread finishes its own is taken back and
+ * computed here (no waiting for a thread that is not running), and after a few late halves the
+ * products run on this thread alone for a while before sharing is retried
+ * ({@link LateHelperPolicy}).
  *
  * @example
  * ```ts
@@ -26,7 +30,75 @@ export type ThreadedKernels<D extends FloatDType> = MatrixKernels<D> & {
   close(): void;
   /** How many products the helper has shared so far (0 until it has started). */
   readonly jobs: number;
+  /**
+   * How many products ran on this thread alone because the helper had been late (a busy
+   * machine): see the NOTE of {@link withHelperThread}.
+   */
+  readonly fallbacks: number;
+  /**
+   * How many shared products this thread finished alone because the helper had not started on
+   * its half by the time this thread was done with its own (counted in `jobs` too).
+   */
+  readonly takenBack: number;
 };
+
+/**
+ * When to stop sharing products with a helper that is late: on a busy machine the helper may not
+ * get a core, and the main thread then waits (spinning) for a half it could have computed itself.
+ * Sharing pays while the wait is shorter than the main thread's own half (one thread would take
+ * about two halves); after `patience` late products in a row the products run on one thread for
+ * a while (`backoff` products, doubling on each relapse up to `maxBackoff`, halved again after
+ * `forgiveAfter` timely products in a row), then sharing is tried again. Pure bookkeeping, so it is tested on synthetic timings.
+ * @internal
+ */
+export class LateHelperPolicy {
+  #late = 0;
+  #onTime = 0;
+  #skip = 0;
+  #backoff: number;
+  /** Products run on one thread because the helper was late. */
+  fallbacks = 0;
+
+  constructor(
+    readonly patience = 2,
+    readonly firstBackoff = 64,
+    readonly maxBackoff = 1 << 16,
+    readonly forgiveAfter = 256,
+  ) {
+    this.#backoff = firstBackoff;
+  }
+
+  /** True: share this product; false: run it on this thread (and count it). */
+  share(): boolean {
+    if (this.#skip === 0) return true;
+    this.#skip--;
+    this.fallbacks++;
+    return false;
+  }
+
+  /**
+   * Records a shared product's timings.
+   * @param own - milliseconds this thread spent on its half
+   * @param wait - milliseconds it then waited for the helper's half
+   */
+  record(own: number, wait: number): void {
+    if (wait <= own) {
+      this.#late = 0;
+      // Only a sustained run of timely halves earns a shorter backoff back: on a busy machine
+      // timely and late halves alternate, and each late one costs more than a timely one saves.
+      if (++this.#onTime >= this.forgiveAfter) {
+        this.#onTime = 0;
+        this.#backoff = Math.max(this.firstBackoff, this.#backoff >> 1);
+      }
+      return;
+    }
+    this.#onTime = 0;
+    if (++this.#late < this.patience) return;
+    this.#late = 0;
+    this.#skip = this.#backoff;
+    this.#backoff = Math.min(this.maxBackoff, this.#backoff * 2);
+  }
+}
 
 // Op codes of gemm-worker.js.
 const OPS = { float32: { NN: 0, NT: 1 }, float64: { NN: 2, NT: 3 } } as const;
@@ -74,8 +146,10 @@ export function withHelperThread<D extends FloatDType>(k: MatrixKernels<D>): Thr
   // Until the helper has started, products run on this thread alone.
   const ready = (): boolean => Atomics.load(ctl, 10) === 1;
 
+  const policy = new LateHelperPolicy();
+  let takenBack = 0;
   const split = (layout: 'NN' | 'NT', M: number, N: number, K: number, A: Float64Array | Float32Array, B: Float64Array | Float32Array, C: Float64Array | Float32Array, accumulate: boolean): boolean => {
-    if (!open || M < 2 * TILE || !ready()) return false;
+    if (!open || M < 2 * TILE || !ready() || !policy.share()) return false;
     // Measured: with float64 and a short K, both threads packing the same Bᵀ panels costs more
     // than half the product saves.
     if (layout === 'NT' && k.dtype === 'float64' && K < 32) return false;
@@ -89,13 +163,27 @@ export function withHelperThread<D extends FloatDType>(k: MatrixKernels<D>): Thr
     ctl[8] = C.byteOffset + top * N * bytes;
     ctl[9] = accumulate ? 1 : 0;
     const job = ++posted;
+    Atomics.store(ctl, 12, job);
     Atomics.store(ctl, 0, job);
     Atomics.notify(ctl, 0, 1);
     const a = A.subarray(0, top * K);
     const c = C.subarray(0, top * N);
+    const start = performance.now();
     if (layout === 'NN') (k.gemmNN as (...x: unknown[]) => void)(top, N, K, a, B, c, accumulate);
     else (k.gemmNT as (...x: unknown[]) => void)(top, N, K, a, B, c, accumulate);
+    const own = performance.now();
+    if (Atomics.compareExchange(ctl, 12, job, 0) === job) {
+      // The helper has not started (it did not get a core): take the half back and compute it
+      // here, instead of waiting for a thread that is not running. It will only acknowledge.
+      const rest = (x: Float64Array | Float32Array, from: number): Float64Array | Float32Array => x.subarray(from);
+      if (layout === 'NN') (k.gemmNN as (...x: unknown[]) => void)(M - top, N, K, rest(A, top * K), B, rest(C, top * N), accumulate);
+      else (k.gemmNT as (...x: unknown[]) => void)(M - top, N, K, rest(A, top * K), B, rest(C, top * N), accumulate);
+      policy.record(own - start, Infinity);
+      takenBack++;
+      return true;
+    }
     waitFor(job);
+    policy.record(own - start, performance.now() - own);
     return true;
   };
 
@@ -103,6 +191,12 @@ export function withHelperThread<D extends FloatDType>(k: MatrixKernels<D>): Thr
     ...k,
     get jobs() {
       return posted - (open ? 0 : 1);
+    },
+    get fallbacks() {
+      return policy.fallbacks;
+    },
+    get takenBack() {
+      return takenBack;
     },
     gemmNN(M, N, K, A, B, C, accumulate) {
       if (!split('NN', M, N, K, A, B, C, accumulate)) k.gemmNN(M, N, K, A, B, C, accumulate);
