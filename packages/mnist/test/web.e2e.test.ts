@@ -2,7 +2,7 @@
 // 127.0.0.1, and playwright-core drives Debian's chromium through it as a person would, with the
 // mouse. No browser is downloaded; without one the suite fails, saying so.
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -201,19 +201,27 @@ async function firstTestImageOfEachDigit(): Promise<{ label: number; index: numb
 // ------------------------------------------------------------------------------ tests
 
 describe('draw-a-digit page', () => {
-  it('loads the default model, a conv net, gzipped in under a second, and its training curves', async () => {
+  it('loads the default model, a conv net, gzipped in under a second (median of 3 page loads), and its training curves', async () => {
     const info = page.getByTestId('model-info');
-    await expect(info.textContent()).resolves.toMatch(/^model\.json\.gz \(default\): conv:\d+x\d+,maxpool:2,dense:\d+,dense:10 · relu · logits/);
+    const loads: { loadMs: number; fetchMs: number }[] = [];
+    // The first load is the one of beforeAll; two reloads, so one hiccup of a busy machine does not decide.
+    for (let i = 0; i < 3; i++) {
+      if (i > 0) {
+        await page.reload();
+        await page.waitForSelector('main[data-ready="true"]', { timeout: 15_000 });
+      }
+      await expect(info.textContent()).resolves.toMatch(/^model\.json\.gz \(default\): conv:\d+x\d+,maxpool:2,dense:\d+,dense:10 · relu · logits/);
+      expect(Number(await info.getAttribute('data-bytes'))).toBe((await readFile(DEFAULT_MODEL)).length);
+      loads.push({ loadMs: Number(await info.getAttribute('data-load-ms')), fetchMs: Number(await info.getAttribute('data-fetch-ms')) });
+    }
     const bytes = Number(await info.getAttribute('data-bytes'));
-    const loadMs = Number(await info.getAttribute('data-load-ms'));
-    const fetchMs = Number(await info.getAttribute('data-fetch-ms'));
     const plain = gunzipSync(await readFile(DEFAULT_MODEL)).length;
+    const loadMs = median(loads.map((l) => l.loadMs));
     console.log(
-      `default model: ${(bytes / 1e6).toFixed(2)} MB gzipped (${(plain / 1e6).toFixed(2)} MB of JSON), loaded in ${loadMs.toFixed(0)} ms ` +
-        `(${fetchMs.toFixed(0)} ms fetching and inflating, ${(loadMs - fetchMs).toFixed(0)} ms parsing and building)`,
+      `default model: ${(bytes / 1e6).toFixed(2)} MB gzipped (${(plain / 1e6).toFixed(2)} MB of JSON), loaded in a median ${loadMs.toFixed(0)} ms over 3 page loads: ` +
+        loads.map(({ loadMs: all, fetchMs }) => `${all.toFixed(0)} ms (${fetchMs.toFixed(0)} fetching and inflating, ${(all - fetchMs).toFixed(0)} parsing and building)`).join(', '),
     );
-    expect(bytes).toBe((await readFile(DEFAULT_MODEL)).length);
-    expect(loadMs).toBeGreaterThan(0);
+    for (const { loadMs: all } of loads) expect(all).toBeGreaterThan(0);
     expect(loadMs).toBeLessThan(1000);
     const lines = (await readFile(join(webDir, 'public/metrics.jsonl'), 'utf8')).trim().split('\n').length;
     const counts = await page.$$eval('[data-testid="chart"] polyline', (els) => els.map((e) => Number(e.getAttribute('data-count'))));
@@ -353,5 +361,22 @@ describe('draw-a-digit page', () => {
     await upload('metrics-file', 'bad.jsonl', `${metrics}\n{"epoch":4,"accuracy":0.96}\n`);
     await expect(page.getByTestId('error').textContent()).resolves.toBe('bad.jsonl: line 4: "cost" is not a finite number (got nothing)');
     await expect(page.getByTestId('metrics-info').textContent()).resolves.toMatch(/^run\.jsonl:/);
+  });
+
+  it('falls back to a plain model.json when there is no model.json.gz', async () => {
+    const gz = join(outDir, 'model.json.gz');
+    await writeFile(join(outDir, 'model.json'), gunzipSync(await readFile(gz)));
+    await rename(gz, `${gz}.away`);
+    try {
+      await page.reload();
+      await page.waitForSelector('main[data-ready="true"]', { timeout: 15_000 });
+      await expect(page.getByTestId('model-info').textContent()).resolves.toMatch(/^model\.json \(default\): conv:/);
+      expect(await page.getByTestId('error').isHidden()).toBe(true);
+      await stroke(VERTICAL);
+      expect(await prediction()).toBe('1');
+    } finally {
+      await rename(`${gz}.away`, gz);
+      await rm(join(outDir, 'model.json'));
+    }
   });
 });
