@@ -1,10 +1,9 @@
-// Wires the page: pad → preprocessDigit → the network (@nabla/nn) → prediction and bars; model
+// Wires the page: pad → preprocessDigit → the model (@nabla/nn) → prediction and bars; model
 // and metrics files; the training chart. Hooks for tests are data-testid attributes (README).
-import type { Network } from '@nabla/nn';
 import { DIGIT_SIZE, preprocessDigit } from '../src/preprocess.ts';
 import { renderChart } from './chart.ts';
 import { parseMetrics } from './metrics.ts';
-import { type Classification, OUTPUTS, classify, describeModel, modelFromText } from './model.ts';
+import { type Classification, type Model, OUTPUTS, classify, describeModel, modelFromText } from './model.ts';
 import { createPad } from './pad.ts';
 
 function byTestId<T extends Element>(id: string): T {
@@ -20,6 +19,7 @@ const preview = byTestId<HTMLCanvasElement>('input-preview');
 const prediction = byTestId<HTMLOutputElement>('prediction');
 const bars = byTestId<HTMLElement>('probabilities');
 const normalisationNote = byTestId<HTMLElement>('normalisation');
+const inferenceTime = byTestId<HTMLElement>('inference-time');
 const modelInfo = byTestId<HTMLElement>('model-info');
 const modelFile = byTestId<HTMLInputElement>('model-file');
 const errorBox = byTestId<HTMLElement>('error');
@@ -28,7 +28,7 @@ const metricsInfo = byTestId<HTMLElement>('metrics-info');
 const metricsFile = byTestId<HTMLInputElement>('metrics-file');
 
 const previewCtx = preview.getContext('2d')!;
-let net: Network | null = null;
+let net: Model | null = null;
 
 // ------------------------------------------------------------------------------ bars
 
@@ -47,6 +47,7 @@ const NOTES: Record<Classification['normalisation'], string> = {
   softmax: 'Softmax output layer: the ten outputs are probabilities and sum to 1.',
   sum: 'Sigmoid outputs normalised: each output divided by the sum of the ten, so the bars sum to 1.',
   'softmax-of-outputs': 'Outputs normalised with a softmax (they can be negative), so the bars sum to 1.',
+  'softmax-of-logits': 'The last layer gives ten logits; a softmax turns them into probabilities that sum to 1.',
 };
 
 function showClassification(c: Classification | null): void {
@@ -83,7 +84,18 @@ function update(): void {
   drawPreview(input);
   const empty = input.every((v) => v === 0);
   root.dataset['empty'] = String(empty);
-  showClassification(empty || net === null ? null : classify(net, input));
+  showClassification(empty || net === null ? null : timedClassify(net, input));
+}
+
+// The time of each classification (preprocessing excluded), shown and kept in data-ms.
+function timedClassify(model: Model, input: Float64Array): Classification {
+  const start = performance.now();
+  const c = classify(model, input);
+  const ms = performance.now() - start;
+  performance.measure('classify', { start, duration: ms });
+  inferenceTime.dataset['ms'] = String(ms);
+  inferenceTime.textContent = `${ms.toFixed(1)} ms`;
+  return c;
 }
 
 // At most one update per frame, however many pointer events arrive.
@@ -107,9 +119,9 @@ function showError(message: string | null): void {
   errorBox.hidden = message === null;
 }
 
-function useModel(next: Network, name: string): void {
+function useModel(next: Model, name: string, loaded = ''): void {
   net = next;
-  modelInfo.textContent = `${name}: ${describeModel(next)}`;
+  modelInfo.textContent = `${name}: ${describeModel(next)}${loaded}`;
   modelInfo.dataset['name'] = name;
   update();
 }
@@ -118,13 +130,74 @@ function showMetrics(text: string, name: string): void {
   const points = parseMetrics(text, name);
   renderChart(chart, points);
   const best = points.reduce((a, b) => (b.accuracy > a.accuracy ? b : a));
-  metricsInfo.textContent = `${name}: ${points.length} epochs, best test accuracy ${(100 * best.accuracy).toFixed(2)}% at epoch ${best.epoch}`;
+  const pct = (a: number): string => `${(100 * a).toFixed(2)}%`;
+  metricsInfo.textContent =
+    best.test === undefined
+      ? `${name}: ${points.length} epochs, best test accuracy ${pct(best.accuracy)} at epoch ${best.epoch}`
+      : `${name}: ${points.length} epochs, best validation accuracy ${pct(best.accuracy)} at epoch ${best.epoch} (test accuracy ${pct(best.test)})`;
 }
 
 async function fetchText(file: string): Promise<string> {
   const response = await fetch(new URL(file, document.baseURI));
   if (!response.ok) throw new Error(`${file}: could not be loaded (HTTP ${response.status})`);
   return response.text();
+}
+
+/** A file fetched from beside the page: its text, the bytes that came over the wire, and its name. */
+interface Fetched {
+  readonly text: string;
+  readonly bytes: number;
+  readonly file: string;
+}
+
+// The body's size as sent, before any Content-Encoding was undone (Resource Timing), or
+// `fallback` when the browser does not say.
+function wireBytes(response: Response, fallback: number): number {
+  const entries = performance.getEntriesByName(response.url, 'resource') as PerformanceResourceTiming[];
+  const size = entries[entries.length - 1]?.encodedBodySize ?? 0;
+  return size > 0 ? size : fallback;
+}
+
+// A server that answers a missing file with the page itself (an SPA fallback) has not got it.
+async function fetchIfThere(file: string): Promise<Response | null> {
+  const response = await fetch(new URL(file, document.baseURI));
+  if (response.status === 404 || (response.ok && (response.headers.get('content-type') ?? '').startsWith('text/html'))) return null;
+  if (!response.ok) throw new Error(`${file}: could not be loaded (HTTP ${response.status})`);
+  return response;
+}
+
+const isGzip = (b: Uint8Array): boolean => b.length >= 2 && b[0] === 0x1f && b[1] === 0x8b;
+
+/**
+ * The default model: `model.json.gz`, inflated here with DecompressionStream('gzip'), or, if
+ * there is none, `model.json`. A server that sends the .gz with Content-Encoding: gzip has
+ * already inflated it; the gzip magic bytes tell the two apart.
+ */
+async function fetchModel(): Promise<Fetched> {
+  const gz = await fetchIfThere('model.json.gz');
+  if (gz !== null) {
+    const bytes = new Uint8Array(await gz.arrayBuffer());
+    const plain = isGzip(bytes) ? await new Response(new Blob([bytes]).stream().pipeThrough(new DecompressionStream('gzip'))).text() : new TextDecoder().decode(bytes);
+    return { text: plain, bytes: wireBytes(gz, bytes.length), file: 'model.json.gz' };
+  }
+  const json = await fetchIfThere('model.json');
+  if (json === null) throw new Error('model.json.gz, model.json: not found beside the page');
+  const text = await json.text();
+  return { text, bytes: wireBytes(json, new TextEncoder().encode(text).length), file: 'model.json' };
+}
+
+// Fetching, inflating, parsing and building the default model, timed; data-bytes, data-load-ms
+// and data-fetch-ms (fetching and inflating alone) on model-info give the figures to tests.
+async function loadDefaultModel(): Promise<void> {
+  const start = performance.now();
+  const { text, bytes, file } = await fetchModel();
+  const fetched = performance.now();
+  const model = modelFromText(text, file);
+  const ms = performance.now() - start;
+  modelInfo.dataset['bytes'] = String(bytes);
+  modelInfo.dataset['loadMs'] = String(ms);
+  modelInfo.dataset['fetchMs'] = String(fetched - start);
+  useModel(model, `${file} (default)`, ` — ${(bytes / 1e6).toFixed(2)} MB loaded in ${Math.round(ms)} ms`);
 }
 
 // A bad file leaves the model (or chart) that was there before in place.
@@ -156,7 +229,7 @@ metricsFile.addEventListener('change', async () => {
 
 async function start(): Promise<void> {
   const [model, metrics] = await Promise.allSettled([
-    fetchText('model.json').then((text) => useModel(modelFromText(text, 'model.json'), 'model.json (default)')),
+    loadDefaultModel(),
     fetchText('metrics.jsonl').then((text) => showMetrics(text, 'metrics.jsonl (default)')),
   ]);
   const problems = [model, metrics].filter((r) => r.status === 'rejected').map((r) => String((r.reason as Error).message));

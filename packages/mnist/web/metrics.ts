@@ -1,11 +1,12 @@
 // Reading the `--json` output of `nabla-mnist train`: one JSON object per line,
-// {"epoch","correct","total","accuracy","seconds","cost"}. No DOM here.
+// {"epoch","correct","total","accuracy","seconds","cost"}, and with --validation a seventh key,
+// "test": {"correct","total","accuracy"}. No DOM here.
 
 /** One epoch's evaluation, as `nabla-mnist train --json` prints it. */
 export interface EpochPoint {
   /** 1-based epoch number. */
   readonly epoch: number;
-  /** Test (or validation) accuracy in [0, 1]. */
+  /** Test accuracy in [0, 1]; with `--validation`, the validation accuracy. */
   readonly accuracy: number;
   /** Mean training cost over the epoch. */
   readonly cost: number;
@@ -13,6 +14,8 @@ export interface EpochPoint {
   readonly correct?: number;
   /** Images evaluated, when the line has it. */
   readonly total?: number;
+  /** With `--validation`: the test accuracy in [0, 1] (the line's `test.accuracy`). */
+  readonly test?: number;
 }
 
 /** A metrics file that cannot be charted; the message names the file and the line. */
@@ -61,6 +64,12 @@ export function parseMetrics(text: string, file: string): EpochPoint[] {
     };
     if (typeof obj['correct'] === 'number') point.correct = obj['correct'];
     if (typeof obj['total'] === 'number') point.total = obj['total'];
+    const test = obj['test'];
+    if (test !== undefined) {
+      const accuracy = typeof test === 'object' && test !== null ? (test as Record<string, unknown>)['accuracy'] : undefined;
+      if (typeof accuracy !== 'number' || !Number.isFinite(accuracy)) throw new MetricsError(`${where}: "test" is not {"correct","total","accuracy"} (got ${JSON.stringify(test)})`);
+      point.test = accuracy;
+    }
     points.push(point);
   });
   if (points.length === 0) throw new MetricsError(`${file}: no epochs (expected the JSON lines of nabla-mnist train --json)`);
