@@ -242,6 +242,25 @@ describe('trace', () => {
       expect(w).toBeAllclose(fromData(expected, [3, 3]), { rtol: 1e-13, atol: 1e-15 });
     });
 
+    it('applies a gradient that reads another parameter after every product, not after that parameter moved', () => {
+      // C = ‖U·V − T‖²: ∂C/∂U = G·Vᵀ reads V and ∂C/∂V = Uᵀ·G reads U; fusing either product into
+      // its parameter would let the other read an updated value, so both are written out first
+      const T = randn([3, 4], { seed: 9 });
+      const U = randn([3, 2], { seed: 10, requiresGrad: true });
+      const V = randn([2, 4], { seed: 11, requiresGrad: true });
+      const f = (u: Tensor, v: Tensor): Tensor => u.matmul(v).sub(T).square().sum();
+      const tape = trace(() => f(U, V));
+      for (let step = 0; step < 3; step++) {
+        const [gu, gv] = grad(f)(U.detach(), V.detach());
+        const eu = Float64Array.from(U.data, (x, i) => x - 0.05 * gu!.data[i]!);
+        const ev = Float64Array.from(V.data, (x, i) => x - 0.05 * gv!.data[i]!);
+        tape.forward();
+        tape.sgdStep(0.05);
+        expect(U).toBeAllclose(fromData(eu, [3, 2]), { rtol: 1e-13, atol: 1e-15 });
+        expect(V).toBeAllclose(fromData(ev, [2, 4]), { rtol: 1e-13, atol: 1e-15 });
+      }
+    });
+
     it('runs the checked backward with anomaly detection on and names the op gone non-finite', async () => {
       const { setDetectAnomaly, AnomalyError } = await import('./index.ts');
       const { X, Y, params, loss } = model();

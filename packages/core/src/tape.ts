@@ -144,6 +144,9 @@ export function trace(fn: () => Tensor, options: TraceOptions = {}): Tape {
     const [a, b] = node.inputs as [Tensor, Tensor];
     const { transA, transB } = node.attrs as { transA: boolean; transB: boolean };
     if (a.rank !== 2 || b.rank !== 2 || (transA && transB)) continue;
+    // An operand that shares storage with a leaf (a parameter, or a detached view of one) may be
+    // updated before this product reads it: such a gradient is written out and applied instead.
+    if (leaves.some(([l]) => overlaps(l.data, a.data) || overlaps(l.data, b.data))) continue;
     const K = transA ? a.shape[0]! : a.shape[1]!;
     fused.set(leaf, { layout: transA ? 'TN' : transB ? 'NT' : 'NN', M: g.shape[0]!, N: g.shape[1]!, K, A: a.data, B: b.data, scaled: allocate(a.size) });
   }
@@ -202,4 +205,9 @@ export function trace(fn: () => Tensor, options: TraceOptions = {}): Tape {
       for (const [t, g] of grads) if (t.node !== null) t.grad = g;
     },
   };
+}
+
+/** True when two arrays share any bytes of the same buffer. */
+function overlaps(x: Float64Array, y: Float64Array): boolean {
+  return x.buffer === y.buffer && x.byteOffset < y.byteOffset + y.byteLength && y.byteOffset < x.byteOffset + x.byteLength;
 }
