@@ -8,8 +8,7 @@
  * milliseconds after the last product. On a busy machine, where the helper does not get a core:
  * a half the helper has not started by the time this thread finishes its own is taken back and
  * computed here (no waiting for a thread that is not running), and after a few late halves the
- * products run on this thread alone for a while before sharing is retried
- * ({@link LateHelperPolicy}).
+ * products run on this thread alone for a while, doubling each time, before sharing is retried.
  *
  * @example
  * ```ts
