@@ -59,7 +59,8 @@ describe('nabla-mnist train / evaluate / predict', () => {
     // Run from the package folder with INIT_CWD set, as `pnpm train` does: --out resolves there.
     trained = await run(['train', '--limit', '500', '--epochs', '2', '--json', '--out', 'm.json'], { cwd: PACKAGE_DIR, initCwd: tmp });
     model = join(tmp, 'm.json');
-  });
+    // A child process training two epochs: give it the tests' time, not the hooks' 10 s.
+  }, 60_000);
 
   it('train --json prints exactly one JSON object per epoch on stdout, with the six keys', () => {
     expect(trained.code).toBe(0);
