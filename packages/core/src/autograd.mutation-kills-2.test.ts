@@ -61,7 +61,7 @@ describe('the functional transforms: checks of their arguments and results', () 
   });
 
   it('a function that returns no tensor is named, null as null', () => {
-    expect(errorOf(GradError, () => grad(() => null as unknown as Tensor)(x)).message).toBe('grad: the function must return a Tensor, got null');
+    expect(errorOf(GradError, () => grad((_t: Tensor) => null as unknown as Tensor)(x)).message).toBe('grad: the function must return a Tensor, got null');
     expect(errorOf(GradError, () => jvp(() => 3 as unknown as Tensor, [x], [x])).message).toBe('jvp: the function must return a Tensor, got number');
   });
 
