@@ -44,6 +44,13 @@ describe('transpose rejects what is not a permutation of the axes', () => {
     });
   }
 
+  it('names a perm that is not an array (a number, null, an object, a string) in the same ShapeError', () => {
+    for (const [perm, shown] of [[5, '5'], [null, 'null'], [{ length: 2, 0: 1, 1: 0 }, '[object Object]'], ['10', '10']] as const) {
+      const e = shapeErrorOf(() => transpose(x, perm as unknown as number[]));
+      expect(e.message).toBe(`transpose: perm ${shown} is not a permutation of the 2 axes of [2,3]`);
+    }
+  });
+
   it('accepts every permutation of three axes, each output axis j being input axis perm[j]', () => {
     const t = ones([2, 3, 4]);
     for (const perm of [[0, 1, 2], [0, 2, 1], [1, 0, 2], [1, 2, 0], [2, 0, 1], [2, 1, 0]]) {

@@ -287,8 +287,10 @@ function showOperands(x: Tensor, y: Tensor, transA: boolean, transB: boolean): s
  */
 export function transpose(x: Tensor, perm?: readonly number[]): Tensor {
   const t = toTensor(x, 'transpose', 'x');
-  const p = perm === undefined ? t.shape.map((_, i) => t.rank - 1 - i) : [...perm];
-  if (!Array.isArray(p) || p.length !== t.rank || p.some((v, i) => !Number.isInteger(v) || v < 0 || v >= t.rank || p.indexOf(v) !== i)) {
+  // A perm that is not an array (a number, null, an object) is named by the check below, not
+  // left to fail in a spread.
+  const p = perm === undefined ? t.shape.map((_, i) => t.rank - 1 - i) : Array.isArray(perm) ? [...perm] : null;
+  if (p === null || p.length !== t.rank || p.some((v, i) => !Number.isInteger(v) || v < 0 || v >= t.rank || p.indexOf(v) !== i)) {
     throw new ShapeError('transpose', `perm ${Array.isArray(perm) ? formatShape(perm) : String(perm)} is not a permutation of the ${t.rank} axes of ${formatShape(t.shape)}`, [t.shape]);
   }
   return apply('transpose', [t], p.map((i) => t.shape[i]!), { perm: p });
