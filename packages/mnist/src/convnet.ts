@@ -366,16 +366,19 @@ function tracedStep(model: Sequential, loss: (z: Tensor, y: Tensor) => Tensor, s
   for (const m of sizes) tapeOf(probe, m, counting);
   const k = createKernels('float64', { bytes: 8 * count + (1 << 20) });
   const alloc = (size: number): Float64Array => k.alloc(size) as Float64Array;
+  // Each twin parameter beside the model's tensor it copies (commit copies back by these pairs).
+  const pairs: [Tensor, Tensor][] = [];
   const twin = twinOf((t) => {
     const data = alloc(t.size);
     data.set(t.data);
-    return fromData(data, t.shape, { requiresGrad: true, name: t.name });
+    const copy = fromData(data, t.shape, { requiresGrad: true, name: t.name });
+    pairs.push([t, copy]);
+    return copy;
   });
   twin.train();
   const tapes = new Map(sizes.map((m) => [m, tapeOf(twin, m, alloc)] as const));
   const params = twin.parameters();
   const weights = new Set(params.filter((p) => p.rank >= 2));
-  const modelParams = model.parameters();
   let decay = 1;
   const decayOf = (p: Tensor): number => (weights.has(p) ? decay : 1);
   return {
@@ -391,7 +394,8 @@ function tracedStep(model: Sequential, loss: (z: Tensor, y: Tensor) => Tensor, s
       tapes.get(m)!.tape.sgdStep(eta, decayOf);
     },
     commit() {
-      params.forEach((p, i) => modelParams[i]!.data.set(p.data));
+      // Layers without a twin (pooling, Flatten, Dropout, others) train the model's own tensors.
+      for (const [original, copy] of pairs) original.data.set(copy.data);
     },
   };
 }
