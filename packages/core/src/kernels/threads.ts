@@ -165,18 +165,18 @@ export function withHelperThread<D extends FloatDType>(k: MatrixKernels<D>): Thr
     Atomics.store(ctl, 12, job);
     Atomics.store(ctl, 0, job);
     Atomics.notify(ctl, 0, 1);
-    const a = A.subarray(0, top * K);
-    const c = C.subarray(0, top * N);
+    // Rows [from, to) of C on this thread.
+    const rows = (from: number, to: number): void => {
+      const product = (layout === 'NN' ? k.gemmNN : k.gemmNT) as (this: unknown, ...x: unknown[]) => void;
+      product.call(k, to - from, N, K, A.subarray(from * K, to * K), B, C.subarray(from * N, to * N), accumulate);
+    };
     const start = performance.now();
-    if (layout === 'NN') (k.gemmNN as (...x: unknown[]) => void)(top, N, K, a, B, c, accumulate);
-    else (k.gemmNT as (...x: unknown[]) => void)(top, N, K, a, B, c, accumulate);
+    rows(0, top);
     const own = performance.now();
     if (Atomics.compareExchange(ctl, 12, job, 0) === job) {
       // The helper has not started (it did not get a core): take the half back and compute it
       // here, instead of waiting for a thread that is not running. It will only acknowledge.
-      const rest = (x: Float64Array | Float32Array, from: number): Float64Array | Float32Array => x.subarray(from);
-      if (layout === 'NN') (k.gemmNN as (...x: unknown[]) => void)(M - top, N, K, rest(A, top * K), B, rest(C, top * N), accumulate);
-      else (k.gemmNT as (...x: unknown[]) => void)(M - top, N, K, rest(A, top * K), B, rest(C, top * N), accumulate);
+      rows(top, M);
       policy.record(own - start, Infinity);
       takenBack++;
       return true;
