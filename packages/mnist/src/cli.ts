@@ -12,7 +12,7 @@ import { loadModule, saveModel, tempPathFor } from '@nabla/nn/node';
 import cliProgress from 'cli-progress';
 import { CLASSES, batchInto, expandMnist, loadMnist, type LoadMnistOptions, type Split } from './dataset.ts';
 import { DatasetError, IdxError, TrainOptionError, TrainingDivergedError } from './errors.ts';
-import { type Flags, UsageError, integer, parseCommandLine, text, trainOptions } from './flags.ts';
+import { type Flags, UsageError, flagName, integer, number, parseCommandLine, text, trainOptions } from './flags.ts';
 import { type EpochMetrics, type Interruption, TRAIN_DEFAULTS, evaluate, overflowingExamples, train } from './trainer.ts';
 import { type NetLayerSpec, buildNet, evaluateNet, parseNetSpec, trainNet, withDropout, formatNetSpec } from './convnet.ts';
 
@@ -150,15 +150,12 @@ const NET_DEFAULTS = { eta: 0.1, cost: 'logLikelihood' as const };
 // --net trains a layer stack through tensors with plain SGD: the flags of the fused engines do not apply.
 function netSpec(spec: string, flags: Flags, options: ReturnType<typeof trainOptions>): NetLayerSpec[] {
   for (const flag of ['layers', 'engine', 'mode', 'dtype', 'threads', 'optimizer', 'momentum']) {
-    if (flags[flag] !== undefined) throw new UsageError(`--${flag.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} does not apply with --net (a layer stack trains through tensors with plain SGD)`);
+    if (flags[flag] !== undefined) throw new UsageError(`${flagName(flag)} does not apply with --net (a layer stack trains through tensors with plain SGD)`);
   }
   void options;
   const layers = parseNetSpec(spec);
-  const dropout = text(flags, 'dropout');
-  if (dropout === undefined) return layers;
-  const rate = Number(dropout);
-  if (!(dropout.trim() !== '' && rate >= 0 && rate < 1)) throw new UsageError(`--dropout must be a number in [0, 1), got '${dropout}'`);
-  return withDropout(layers, rate);
+  const rate = number(flags, 'dropout', (x) => x >= 0 && x < 1, 'a number in [0, 1)');
+  return rate === undefined ? layers : withDropout(layers, rate);
 }
 
 function jsonMetrics(m: EpochMetrics): EpochMetrics {

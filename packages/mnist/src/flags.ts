@@ -272,7 +272,15 @@ export function integer(flags: Flags, key: string, min: number): number | undefi
   throw new UsageError(`${flagName(key)} must be an integer ≥ ${min}, got '${value}'`);
 }
 
-function number(flags: Flags, key: string, ok: (x: number) => boolean, what: string): number | undefined {
+/**
+ * A finite number flag that `ok` accepts.
+ * @param flags - the parsed flags
+ * @param key - the camel-cased name
+ * @param ok - whether a value is allowed
+ * @param what - the allowed values, for the message (`a number in [0, 1)`)
+ * @throws {@link UsageError} naming the flag and the value
+ */
+export function number(flags: Flags, key: string, ok: (x: number) => boolean, what: string): number | undefined {
   const value = text(flags, key);
   if (value === undefined) return undefined;
   const n = Number(value);
