@@ -248,6 +248,89 @@ describe('conv2d with the JavaScript im2col/col2im (where shared WebAssembly mem
   });
 });
 
+/**
+ * conv2d's input gradient from its definition: each g[n,f,i,j]·w[f,c,a,b] added at the input
+ * position x[n, c, i·sh − pt + a, j·sw − pl + b] it was multiplied with (skipped in the padding).
+ */
+function naiveInputGrad(g: Tensor, w: Tensor, xShape: readonly [number, number, number, number], c: ConvCase): Float64Array {
+  const [N, C, H, W] = xShape;
+  const [F, , kh, kw] = w.shape as [number, number, number, number];
+  const [, , Ho, Wo] = g.shape as [number, number, number, number];
+  const { pad } = convAttrs(c);
+  const dx = new Float64Array(N * C * H * W);
+  for (let n = 0; n < N; n++)
+    for (let f = 0; f < F; f++)
+      for (let i = 0; i < Ho; i++)
+        for (let j = 0; j < Wo; j++)
+          for (let ch = 0; ch < C; ch++)
+            for (let a = 0; a < kh; a++)
+              for (let b = 0; b < kw; b++) {
+                const r = i * c.stride[0] - pad[0] + a;
+                const q = j * c.stride[1] - pad[1] + b;
+                if (r >= 0 && r < H && q >= 0 && q < W) dx[((n * C + ch) * H + r) * W + q]! += at4(g, n, f, i, j) * at4(w, f, ch, a, b);
+              }
+  return dx;
+}
+
+/**
+ * Stride-1 cases with five to seven channels, so the input gradient also takes the direct
+ * kernel (which computes five channels at a time), and filter counts that leave every remainder
+ * of its five-row tile; widths leave every remainder of its four-column blocks; padding up to 3
+ * puts some output rows wholly in the border (their gradient rows are cut off).
+ */
+const directCaseArb: fc.Arbitrary<ConvCase> = fc
+  .record({ N: dim(1, 2), C: dim(5, 7), F: dim(1, 7), kh: dim(1, 4), kw: dim(1, 4), padding: fc.constantFrom<Padding>(0, 1, 3, 'same') })
+  .chain((r) =>
+    fc.record({ H: dim(r.kh, 7), W: dim(r.kw, 11) }).map(({ H, W }) => ({
+      x: [r.N, r.C, H, W] as const,
+      w: [r.F, r.C, r.kh, r.kw] as const,
+      stride: [1, 1] as const,
+      padding: r.padding,
+    })),
+  );
+
+describe('stride 1: the direct kernel (patches read in place) against the definitions and the im2col route', () => {
+  const sine = (n: number, seed: number): Float64Array => Float64Array.from({ length: n }, (_, i) => Math.sin(seed + i * 0.7));
+  const both = <T>(run: () => T): [T, T] => {
+    const direct = run();
+    setWasmIm2col(false);
+    try {
+      return [direct, run()];
+    } finally {
+      setWasmIm2col(true);
+    }
+  };
+
+  it('forward and both gradients on random geometries', () => {
+    fc.assert(
+      fc.property(directCaseArb.chain(withTensors), ([c, x, w]) => {
+        const out = convOutShape(c);
+        const g = fromData(sine(out.reduce((p, d) => p * d, 1), 1), out);
+        expect(conv2d(x, w, { padding: c.padding }).toArray()).toBeAllclose(naiveConv(x, w, c.stride, c.padding), { rtol: 1e-12, atol: 1e-12 });
+        const [dx, dxIm2col] = both(() => conv2dBackpropInput(g, w, c.x, convAttrs(c)).data);
+        expect(dx).toBeAllclose(naiveInputGrad(g, w, c.x, c), { rtol: 1e-12, atol: 1e-12 });
+        expect(dx).toBeAllclose(dxIm2col, { rtol: 1e-12, atol: 1e-12 });
+        const [dw, dwIm2col] = both(() => conv2dBackpropFilter(x, g, c.w, convAttrs(c)).data);
+        expect(dw).toBeAllclose(dwIm2col, { rtol: 1e-12, atol: 1e-12 });
+      }),
+      propertyConfig({ numRuns: 120 }),
+    );
+  });
+
+  it('batches larger than one chunk of the workspace: forward and input gradient in several passes', () => {
+    // One bordered image and its output take 5·302·302 + 4·300·300 > 2^19 elements of the 2^20
+    // chunk: one image per pass, three passes.
+    const c: ConvCase = { x: [3, 5, 300, 300], w: [4, 5, 3, 3], stride: [1, 1], padding: 1 };
+    const x = fromData(sine(3 * 5 * 300 * 300, 2), c.x);
+    const w = fromData(sine(4 * 5 * 3 * 3, 3), c.w);
+    const g = fromData(sine(3 * 4 * 300 * 300, 4), [3, 4, 300, 300]);
+    const [y, yIm2col] = both(() => conv2d(x, w, { padding: 1 }).data);
+    expect(y).toBeAllclose(yIm2col, { rtol: 1e-12, atol: 1e-12 });
+    const [dx, dxIm2col] = both(() => conv2dBackpropInput(g, w, c.x, convAttrs(c)).data);
+    expect(dx).toBeAllclose(dxIm2col, { rtol: 1e-12, atol: 1e-12 });
+  });
+});
+
 /** Runs `check` on random cases: gradcheck or gradgradcheck through the matchers. */
 function convProperty(numRuns: number, body: (c: ConvCase, x: Tensor, w: Tensor) => void): void {
   fc.assert(fc.property(convCaseArb.chain(withTensors), ([c, x, w]) => body(c, x, w)), propertyConfig({ numRuns }));

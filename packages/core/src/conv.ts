@@ -285,6 +285,7 @@ function geometry(xShape: Shape, wShape: Shape, yShape: Shape, a: ConvAttrs): Ge
 interface ConvWasm {
   im2col_f64(x: number, col: number, ld: number, C: number, H: number, W: number, kh: number, kw: number, Ho: number, Wo: number, sh: number, sw: number, pt: number, pl: number): void;
   col2im_f64(col: number, ld: number, x: number, C: number, H: number, W: number, kh: number, kw: number, Ho: number, Wo: number, sh: number, sw: number, pt: number, pl: number): void;
+  conv_f64(x: number, n: number, xs: number, W: number, w: number, F: number, K: number, off: number, y: number, ys: number, Ho: number, Wo: number, acc: number): void;
 }
 
 /** One buffer in a WebAssembly arena, with the arena (its products) and the im2col kernels on its memory. */
@@ -456,6 +457,7 @@ function moveBlocks(y: Float64Array, t: Float64Array, F: number, P: number, n0: 
  */
 export function conv2dForward(x: Float64Array, w: Float64Array, out: Float64Array, shapes: readonly Shape[], attrs: ConvAttrs): void {
   const g = geometry(shapes[0]!, shapes[1]!, shapes[2]!, attrs);
+  if (directServes(g)) return direct(x, shapes[0]!, g.pt, g.pl, w, [g.F, g.kh, g.kw], [g.Ho, g.Wo], out);
   const K = g.C * g.kh * g.kw;
   const P = g.Ho * g.Wo;
   const nb = chunkOf(g);
@@ -472,6 +474,67 @@ export function conv2dForward(x: Float64Array, w: Float64Array, out: Float64Arra
 }
 
 /**
+ * A stride-1 convolution by conv.wat's direct kernel, the route of conv2d's forward and of its
+ * input gradient (a convolution of the padded output gradient with the flipped filters): per
+ * chunk of images, each copied into the workspace inside its zero border, out[n] [Fo × Ho·Wo] =
+ * filters [Fo × Ci·kh·kw] · patches, the patches read from the images in place through a table
+ * of tap offsets (no patch matrix, and the product already has out's layout).
+ * @param src - images [N, Ci, Hs, Ws]
+ * @param srcShape - [N, Ci, Hs, Ws]
+ * @param top - row of the padded plane where the image's row 0 lands (negative: rows cut off)
+ * @param left - the same for columns
+ * @param filters - [Fo × Ci·kh·kw], row-major
+ * @param kernel - [Fo, kh, kw]
+ * @param outHW - [Ho, Wo]
+ * @param out - [N, Fo, Ho, Wo]
+ */
+function direct(src: Float64Array, srcShape: Shape, top: number, left: number, filters: Float64Array, kernel: readonly [number, number, number], outHW: Pair, out: Float64Array): void {
+  const [N, Ci, Hs, Ws] = srcShape as [number, number, number, number];
+  const [Fo, kh, kw] = kernel;
+  const [Ho, Wo] = outHW;
+  const K = Ci * kh * kw;
+  const P = Ho * Wo;
+  // The rows and columns the outputs read (stride 1), border included.
+  const Hp = Ho + kh - 1;
+  const Wp = Wo + kw - 1;
+  const bordered = Hp !== Hs || Wp !== Ws || top !== 0 || left !== 0;
+  const image = Ci * Hp * Wp;
+  const nb = Math.max(1, Math.min(N, Math.floor(CHUNK_ELEMENTS / (image + Fo * P))));
+  const [[wv, offv, xw, y], wasm] = views(Fo * K, (K + 1) >> 1, nb * image, nb * Fo * P) as [Float64Array[], ConvWasm, WasmArena];
+  wv!.set(filters);
+  const off = new Int32Array(offv!.buffer, offv!.byteOffset, K);
+  for (let c = 0, k = 0; c < Ci; c++) {
+    for (let a = 0; a < kh; a++) for (let b = 0; b < kw; b++, k++) off[k] = 8 * ((c * Hp + a) * Wp + b);
+  }
+  // Row r of a padded plane is the image's row r − top; only rows and columns inside it are copied.
+  const r0 = Math.max(0, top);
+  const r1 = Math.min(Hp, Hs + top);
+  const c0 = Math.max(0, left);
+  const c1 = Math.min(Wp, Ws + left);
+  for (let n0 = 0; n0 < N; n0 += nb) {
+    const m = Math.min(nb, N - n0);
+    if (!bordered) xw!.set(src.subarray(n0 * image, (n0 + m) * image));
+    else {
+      xw!.fill(0, 0, m * image);
+      for (let p = 0; p < m * Ci && c0 < c1; p++) {
+        const plane = (n0 * Ci + p) * Hs * Ws;
+        for (let r = r0; r < r1; r++) {
+          const at = plane + (r - top) * Ws + (c0 - left);
+          xw!.set(src.subarray(at, at + (c1 - c0)), p * Hp * Wp + r * Wp + c0);
+        }
+      }
+    }
+    wasm.conv_f64(xw!.byteOffset, m, 8 * image, Wp, wv!.byteOffset, Fo, K, off.byteOffset, y!.byteOffset, 8 * Fo * P, Ho, Wo, 0);
+    out.set(y!.subarray(0, m * Fo * P), n0 * Fo * P);
+  }
+}
+
+/** Whether conv.wat's direct kernel serves a convolution with these strides. */
+function directServes(g: Geometry): boolean {
+  return g.sh === 1 && g.sw === 1 && wasmIm2col && wasmSimdSupported();
+}
+
+/**
  * conv2dBackpropInput's forward: per chunk, col = wᵀ[CKK × F] · g[F × m·P], then col2im.
  * @param gy - output gradient [N, F, Ho, Wo]
  * @param w - filters [F, C, kh, kw]
@@ -481,6 +544,9 @@ export function conv2dForward(x: Float64Array, w: Float64Array, out: Float64Arra
  */
 export function conv2dBackpropInputForward(gy: Float64Array, w: Float64Array, out: Float64Array, shapes: readonly Shape[], attrs: ConvAttrs): void {
   const g = geometry(shapes[0]!, shapes[1]!, shapes[2]!, attrs);
+  // The tile computes five output channels at once; with fewer than five the rows it repeats
+  // cost more than im2col saves (chapter 6's first layer, C = 1, keeps the product below).
+  if (directServes(g) && g.C >= 5) return direct(gy, shapes[2]!, g.kh - 1 - g.pt, g.kw - 1 - g.pl, flipped(w, g), [g.C, g.kh, g.kw], [g.H, g.W], out);
   const K = g.C * g.kh * g.kw;
   const P = g.Ho * g.Wo;
   const nb = chunkOf(g);
@@ -503,6 +569,28 @@ export function conv2dBackpropInputForward(gy: Float64Array, w: Float64Array, ou
       for (let j = 0; j < m; j++) col2im(g, col!, j * P, m * P, n0 + j, out);
     }
   }
+}
+
+let flips = new Float64Array(0);
+
+/**
+ * The filters as the input gradient's direct convolution uses them: transposed to [C × F·kh·kw]
+ * and turned by 180°, w'[c, f, a, b] = w[f, c, kh−1−a, kw−1−b] (a scratch buffer reused between
+ * calls, read at once).
+ */
+function flipped(w: Float64Array, g: Geometry): Float64Array {
+  const { F, C, kh, kw } = g;
+  if (flips.length < w.length) flips = new Float64Array(w.length);
+  const t = flips.subarray(0, w.length);
+  const khw = kh * kw;
+  for (let f = 0; f < F; f++) {
+    for (let c = 0; c < C; c++) {
+      const from = (f * C + c) * khw;
+      const to = (c * F + f) * khw + khw - 1;
+      for (let t0 = 0; t0 < khw; t0++) t[to - t0] = w[from + t0]!;
+    }
+  }
+  return t;
 }
 
 /**

@@ -1,5 +1,6 @@
-;; im2col and col2im for conv2d (conv.ts), float64, instantiated on the memory of a matrix
-;; kernels' arena (matmul.wat), so patches are written where the SIMD products read them.
+;; conv2d's kernels (conv.ts), float64, instantiated on the memory of a matrix kernels' arena
+;; (matmul.wat): im2col and col2im, so patches are written where the SIMD products read them,
+;; and a direct convolution for stride 1 (conv_f64, at the end), which reads patches in place.
 ;; Copy loops here run several times faster than the same loops in JavaScript (measured on the
 ;; chapter 6 shapes: the JavaScript im2col took about as long as the product itself).
 ;;
@@ -8,7 +9,7 @@
 ;; col[(c·kh + a)·kw + b][i·Wo + j] = x[c, i·sh − pt + a, j·sw − pl + b], 0 in the padding.
 ;; col2im adds every entry back to its input position (the transpose of im2col).
 ;;
-;; Assembled by scripts/build-conv-wasm.ts into conv.wasm.ts (no features beyond the MVP).
+;; Assembled by scripts/build-conv-wasm.ts into conv.wasm.ts (feature: simd, for conv_f64).
 (module
   (import "env" "memory" (memory 1))
 
@@ -139,4 +140,243 @@
         (br $al)))
       (local.set $c (i32.add (local.get $c) (i32.const 1)))
       (br $cl))))
+
+  ;; ---------------------------------------------------------------------------------------
+  ;; Direct convolution, stride 1: for each image, y[F × Ho·Wo] = w[F × K] · B[K × Ho·Wo] where
+  ;; column (i, j) of B is the patch at (i, j), read from x in place: B[k][(i, j)] =
+  ;; x[off[k] + i·W + j], off[k] = the byte offset of tap k = (c, a, b) (c·H + a)·W + b. Within
+  ;; an output row the patches of neighbouring columns are neighbouring in x, so a vector of
+  ;; B's row k is one unaligned load, and the matrix kernels' 5×2-vector tile runs as it is,
+  ;; its "row of B" fetched through the offset table. No patch matrix is written: im2col cost
+  ;; about as much as the product at chapter 6's first layer (K = 25).
+  ;; ctile_*: tile_f64_* of matmul.wat with b = base + off[k] (edit them together).
+  (func $ctile_2v (param $h i32) (param $a0 i32) (param $ars i32) (param $acs i32)
+        (param $base i32) (param $off i32) (param $c0 i32) (param $ldc i32) (param $k i32) (param $acc i32)
+    (local $a1 i32) (local $a2 i32) (local $a3 i32) (local $a4 i32)
+    (local $c1 i32) (local $c2 i32) (local $c3 i32) (local $c4 i32)
+    (local $end i32) (local $b i32) (local $s v128) (local $b0 v128) (local $b1 v128)
+    (local $x00 v128) (local $x01 v128) (local $x10 v128) (local $x11 v128) (local $x20 v128) (local $x21 v128) (local $x30 v128) (local $x31 v128) (local $x40 v128) (local $x41 v128)
+    ;; rows past h repeat row h-1 (same inputs, same result, stored twice)
+    (local.set $a1 (select (i32.add (local.get $a0) (local.get $ars)) (local.get $a0) (i32.gt_u (local.get $h) (i32.const 1))))
+    (local.set $a2 (select (i32.add (local.get $a1) (local.get $ars)) (local.get $a1) (i32.gt_u (local.get $h) (i32.const 2))))
+    (local.set $a3 (select (i32.add (local.get $a2) (local.get $ars)) (local.get $a2) (i32.gt_u (local.get $h) (i32.const 3))))
+    (local.set $a4 (select (i32.add (local.get $a3) (local.get $ars)) (local.get $a3) (i32.gt_u (local.get $h) (i32.const 4))))
+    (local.set $c1 (select (i32.add (local.get $c0) (local.get $ldc)) (local.get $c0) (i32.gt_u (local.get $h) (i32.const 1))))
+    (local.set $c2 (select (i32.add (local.get $c1) (local.get $ldc)) (local.get $c1) (i32.gt_u (local.get $h) (i32.const 2))))
+    (local.set $c3 (select (i32.add (local.get $c2) (local.get $ldc)) (local.get $c2) (i32.gt_u (local.get $h) (i32.const 3))))
+    (local.set $c4 (select (i32.add (local.get $c3) (local.get $ldc)) (local.get $c3) (i32.gt_u (local.get $h) (i32.const 4))))
+    (if (local.get $acc) (then
+      (local.set $x00 (v128.load offset=0 (local.get $c0)))
+      (local.set $x01 (v128.load offset=16 (local.get $c0)))
+      (local.set $x10 (v128.load offset=0 (local.get $c1)))
+      (local.set $x11 (v128.load offset=16 (local.get $c1)))
+      (local.set $x20 (v128.load offset=0 (local.get $c2)))
+      (local.set $x21 (v128.load offset=16 (local.get $c2)))
+      (local.set $x30 (v128.load offset=0 (local.get $c3)))
+      (local.set $x31 (v128.load offset=16 (local.get $c3)))
+      (local.set $x40 (v128.load offset=0 (local.get $c4)))
+      (local.set $x41 (v128.load offset=16 (local.get $c4)))
+    ))
+    (local.set $end (i32.add (local.get $off) (i32.shl (local.get $k) (i32.const 2))))
+    (if (local.get $k) (then (loop $kloop
+      (local.set $b (i32.add (local.get $base) (i32.load (local.get $off))))
+      (local.set $b0 (v128.load offset=0 (local.get $b)))
+      (local.set $b1 (v128.load offset=16 (local.get $b)))
+      (local.set $s (v128.load64_splat (local.get $a0)))
+      (local.set $x00 (f64x2.add (local.get $x00) (f64x2.mul (local.get $s) (local.get $b0))))
+      (local.set $x01 (f64x2.add (local.get $x01) (f64x2.mul (local.get $s) (local.get $b1))))
+      (local.set $a0 (i32.add (local.get $a0) (local.get $acs)))
+      (local.set $s (v128.load64_splat (local.get $a1)))
+      (local.set $x10 (f64x2.add (local.get $x10) (f64x2.mul (local.get $s) (local.get $b0))))
+      (local.set $x11 (f64x2.add (local.get $x11) (f64x2.mul (local.get $s) (local.get $b1))))
+      (local.set $a1 (i32.add (local.get $a1) (local.get $acs)))
+      (local.set $s (v128.load64_splat (local.get $a2)))
+      (local.set $x20 (f64x2.add (local.get $x20) (f64x2.mul (local.get $s) (local.get $b0))))
+      (local.set $x21 (f64x2.add (local.get $x21) (f64x2.mul (local.get $s) (local.get $b1))))
+      (local.set $a2 (i32.add (local.get $a2) (local.get $acs)))
+      (local.set $s (v128.load64_splat (local.get $a3)))
+      (local.set $x30 (f64x2.add (local.get $x30) (f64x2.mul (local.get $s) (local.get $b0))))
+      (local.set $x31 (f64x2.add (local.get $x31) (f64x2.mul (local.get $s) (local.get $b1))))
+      (local.set $a3 (i32.add (local.get $a3) (local.get $acs)))
+      (local.set $s (v128.load64_splat (local.get $a4)))
+      (local.set $x40 (f64x2.add (local.get $x40) (f64x2.mul (local.get $s) (local.get $b0))))
+      (local.set $x41 (f64x2.add (local.get $x41) (f64x2.mul (local.get $s) (local.get $b1))))
+      (local.set $a4 (i32.add (local.get $a4) (local.get $acs)))
+      (local.set $off (i32.add (local.get $off) (i32.const 4)))
+      (br_if $kloop (i32.ne (local.get $off) (local.get $end))))))
+    ;; NOTE: store in row order. In reverse order TurboFan hoisted all five splats to the top
+    ;; of the k-loop, spilled accumulators and ran at half speed (Node 20 / V8 11.3).
+    (v128.store offset=0 (local.get $c0) (local.get $x00))
+    (v128.store offset=16 (local.get $c0) (local.get $x01))
+    (v128.store offset=0 (local.get $c1) (local.get $x10))
+    (v128.store offset=16 (local.get $c1) (local.get $x11))
+    (v128.store offset=0 (local.get $c2) (local.get $x20))
+    (v128.store offset=16 (local.get $c2) (local.get $x21))
+    (v128.store offset=0 (local.get $c3) (local.get $x30))
+    (v128.store offset=16 (local.get $c3) (local.get $x31))
+    (v128.store offset=0 (local.get $c4) (local.get $x40))
+    (v128.store offset=16 (local.get $c4) (local.get $x41))
+  )
+  (func $ctile_1v (param $h i32) (param $a0 i32) (param $ars i32) (param $acs i32)
+        (param $base i32) (param $off i32) (param $c0 i32) (param $ldc i32) (param $k i32) (param $acc i32)
+    (local $a1 i32) (local $a2 i32) (local $a3 i32) (local $a4 i32)
+    (local $c1 i32) (local $c2 i32) (local $c3 i32) (local $c4 i32)
+    (local $end i32) (local $b i32) (local $s v128) (local $b0 v128)
+    (local $x00 v128) (local $x10 v128) (local $x20 v128) (local $x30 v128) (local $x40 v128)
+    ;; rows past h repeat row h-1 (same inputs, same result, stored twice)
+    (local.set $a1 (select (i32.add (local.get $a0) (local.get $ars)) (local.get $a0) (i32.gt_u (local.get $h) (i32.const 1))))
+    (local.set $a2 (select (i32.add (local.get $a1) (local.get $ars)) (local.get $a1) (i32.gt_u (local.get $h) (i32.const 2))))
+    (local.set $a3 (select (i32.add (local.get $a2) (local.get $ars)) (local.get $a2) (i32.gt_u (local.get $h) (i32.const 3))))
+    (local.set $a4 (select (i32.add (local.get $a3) (local.get $ars)) (local.get $a3) (i32.gt_u (local.get $h) (i32.const 4))))
+    (local.set $c1 (select (i32.add (local.get $c0) (local.get $ldc)) (local.get $c0) (i32.gt_u (local.get $h) (i32.const 1))))
+    (local.set $c2 (select (i32.add (local.get $c1) (local.get $ldc)) (local.get $c1) (i32.gt_u (local.get $h) (i32.const 2))))
+    (local.set $c3 (select (i32.add (local.get $c2) (local.get $ldc)) (local.get $c2) (i32.gt_u (local.get $h) (i32.const 3))))
+    (local.set $c4 (select (i32.add (local.get $c3) (local.get $ldc)) (local.get $c3) (i32.gt_u (local.get $h) (i32.const 4))))
+    (if (local.get $acc) (then
+      (local.set $x00 (v128.load offset=0 (local.get $c0)))
+      (local.set $x10 (v128.load offset=0 (local.get $c1)))
+      (local.set $x20 (v128.load offset=0 (local.get $c2)))
+      (local.set $x30 (v128.load offset=0 (local.get $c3)))
+      (local.set $x40 (v128.load offset=0 (local.get $c4)))
+    ))
+    (local.set $end (i32.add (local.get $off) (i32.shl (local.get $k) (i32.const 2))))
+    (if (local.get $k) (then (loop $kloop
+      (local.set $b (i32.add (local.get $base) (i32.load (local.get $off))))
+      (local.set $b0 (v128.load offset=0 (local.get $b)))
+      (local.set $s (v128.load64_splat (local.get $a0)))
+      (local.set $x00 (f64x2.add (local.get $x00) (f64x2.mul (local.get $s) (local.get $b0))))
+      (local.set $a0 (i32.add (local.get $a0) (local.get $acs)))
+      (local.set $s (v128.load64_splat (local.get $a1)))
+      (local.set $x10 (f64x2.add (local.get $x10) (f64x2.mul (local.get $s) (local.get $b0))))
+      (local.set $a1 (i32.add (local.get $a1) (local.get $acs)))
+      (local.set $s (v128.load64_splat (local.get $a2)))
+      (local.set $x20 (f64x2.add (local.get $x20) (f64x2.mul (local.get $s) (local.get $b0))))
+      (local.set $a2 (i32.add (local.get $a2) (local.get $acs)))
+      (local.set $s (v128.load64_splat (local.get $a3)))
+      (local.set $x30 (f64x2.add (local.get $x30) (f64x2.mul (local.get $s) (local.get $b0))))
+      (local.set $a3 (i32.add (local.get $a3) (local.get $acs)))
+      (local.set $s (v128.load64_splat (local.get $a4)))
+      (local.set $x40 (f64x2.add (local.get $x40) (f64x2.mul (local.get $s) (local.get $b0))))
+      (local.set $a4 (i32.add (local.get $a4) (local.get $acs)))
+      (local.set $off (i32.add (local.get $off) (i32.const 4)))
+      (br_if $kloop (i32.ne (local.get $off) (local.get $end))))))
+    ;; NOTE: store in row order. In reverse order TurboFan hoisted all five splats to the top
+    ;; of the k-loop, spilled accumulators and ran at half speed (Node 20 / V8 11.3).
+    (v128.store offset=0 (local.get $c0) (local.get $x00))
+    (v128.store offset=0 (local.get $c1) (local.get $x10))
+    (v128.store offset=0 (local.get $c2) (local.get $x20))
+    (v128.store offset=0 (local.get $c3) (local.get $x30))
+    (v128.store offset=0 (local.get $c4) (local.get $x40))
+  )
+  (func $ctile_half (param $h i32) (param $a0 i32) (param $ars i32) (param $acs i32)
+        (param $base i32) (param $off i32) (param $c0 i32) (param $ldc i32) (param $k i32) (param $acc i32)
+    (local $a1 i32) (local $a2 i32) (local $a3 i32) (local $a4 i32)
+    (local $c1 i32) (local $c2 i32) (local $c3 i32) (local $c4 i32)
+    (local $end i32) (local $b i32) (local $s v128) (local $b0 v128)
+    (local $x00 v128) (local $x10 v128) (local $x20 v128) (local $x30 v128) (local $x40 v128)
+    ;; rows past h repeat row h-1 (same inputs, same result, stored twice)
+    (local.set $a1 (select (i32.add (local.get $a0) (local.get $ars)) (local.get $a0) (i32.gt_u (local.get $h) (i32.const 1))))
+    (local.set $a2 (select (i32.add (local.get $a1) (local.get $ars)) (local.get $a1) (i32.gt_u (local.get $h) (i32.const 2))))
+    (local.set $a3 (select (i32.add (local.get $a2) (local.get $ars)) (local.get $a2) (i32.gt_u (local.get $h) (i32.const 3))))
+    (local.set $a4 (select (i32.add (local.get $a3) (local.get $ars)) (local.get $a3) (i32.gt_u (local.get $h) (i32.const 4))))
+    (local.set $c1 (select (i32.add (local.get $c0) (local.get $ldc)) (local.get $c0) (i32.gt_u (local.get $h) (i32.const 1))))
+    (local.set $c2 (select (i32.add (local.get $c1) (local.get $ldc)) (local.get $c1) (i32.gt_u (local.get $h) (i32.const 2))))
+    (local.set $c3 (select (i32.add (local.get $c2) (local.get $ldc)) (local.get $c2) (i32.gt_u (local.get $h) (i32.const 3))))
+    (local.set $c4 (select (i32.add (local.get $c3) (local.get $ldc)) (local.get $c3) (i32.gt_u (local.get $h) (i32.const 4))))
+    (if (local.get $acc) (then
+      (local.set $x00 (v128.load64_zero (local.get $c0)))
+      (local.set $x10 (v128.load64_zero (local.get $c1)))
+      (local.set $x20 (v128.load64_zero (local.get $c2)))
+      (local.set $x30 (v128.load64_zero (local.get $c3)))
+      (local.set $x40 (v128.load64_zero (local.get $c4)))
+    ))
+    (local.set $end (i32.add (local.get $off) (i32.shl (local.get $k) (i32.const 2))))
+    (if (local.get $k) (then (loop $kloop
+      (local.set $b (i32.add (local.get $base) (i32.load (local.get $off))))
+      (local.set $b0 (v128.load64_zero (local.get $b)))
+      (local.set $s (v128.load64_splat (local.get $a0)))
+      (local.set $x00 (f64x2.add (local.get $x00) (f64x2.mul (local.get $s) (local.get $b0))))
+      (local.set $a0 (i32.add (local.get $a0) (local.get $acs)))
+      (local.set $s (v128.load64_splat (local.get $a1)))
+      (local.set $x10 (f64x2.add (local.get $x10) (f64x2.mul (local.get $s) (local.get $b0))))
+      (local.set $a1 (i32.add (local.get $a1) (local.get $acs)))
+      (local.set $s (v128.load64_splat (local.get $a2)))
+      (local.set $x20 (f64x2.add (local.get $x20) (f64x2.mul (local.get $s) (local.get $b0))))
+      (local.set $a2 (i32.add (local.get $a2) (local.get $acs)))
+      (local.set $s (v128.load64_splat (local.get $a3)))
+      (local.set $x30 (f64x2.add (local.get $x30) (f64x2.mul (local.get $s) (local.get $b0))))
+      (local.set $a3 (i32.add (local.get $a3) (local.get $acs)))
+      (local.set $s (v128.load64_splat (local.get $a4)))
+      (local.set $x40 (f64x2.add (local.get $x40) (f64x2.mul (local.get $s) (local.get $b0))))
+      (local.set $a4 (i32.add (local.get $a4) (local.get $acs)))
+      (local.set $off (i32.add (local.get $off) (i32.const 4)))
+      (br_if $kloop (i32.ne (local.get $off) (local.get $end))))))
+    ;; NOTE: store in row order. In reverse order TurboFan hoisted all five splats to the top
+    ;; of the k-loop, spilled accumulators and ran at half speed (Node 20 / V8 11.3).
+    (v128.store64_lane 0 (local.get $c0) (local.get $x00))
+    (v128.store64_lane 0 (local.get $c1) (local.get $x10))
+    (v128.store64_lane 0 (local.get $c2) (local.get $x20))
+    (v128.store64_lane 0 (local.get $c3) (local.get $x30))
+    (v128.store64_lane 0 (local.get $c4) (local.get $x40))
+  )
+
+  ;; One column block (kind 2: 4 columns, 1: 2, 0: 1) of one output row, down all F filters.
+  (func $cstrip (param $kind i32) (param $F i32) (param $K i32) (param $w i32)
+        (param $base i32) (param $off i32) (param $c i32) (param $ldc i32) (param $acc i32)
+    (local $f i32) (local $ars i32)
+    (local.set $ars (i32.shl (local.get $K) (i32.const 3)))
+    (loop $rows
+      (if (i32.eq (local.get $kind) (i32.const 2))
+        (then (call $ctile_2v (i32.sub (local.get $F) (local.get $f)) (local.get $w) (local.get $ars) (i32.const 8)
+                    (local.get $base) (local.get $off) (local.get $c) (local.get $ldc) (local.get $K) (local.get $acc)))
+        (else (if (i32.eq (local.get $kind) (i32.const 1))
+          (then (call $ctile_1v (i32.sub (local.get $F) (local.get $f)) (local.get $w) (local.get $ars) (i32.const 8)
+                      (local.get $base) (local.get $off) (local.get $c) (local.get $ldc) (local.get $K) (local.get $acc)))
+          (else (call $ctile_half (i32.sub (local.get $F) (local.get $f)) (local.get $w) (local.get $ars) (i32.const 8)
+                      (local.get $base) (local.get $off) (local.get $c) (local.get $ldc) (local.get $K) (local.get $acc))))))
+      (local.set $w (i32.add (local.get $w) (i32.mul (local.get $ars) (i32.const 5))))
+      (local.set $c (i32.add (local.get $c) (i32.mul (local.get $ldc) (i32.const 5))))
+      (local.set $f (i32.add (local.get $f) (i32.const 5)))
+      (br_if $rows (i32.lt_u (local.get $f) (local.get $F))))
+  )
+
+  ;; conv_f64: n images x (xs bytes apart, rows W elements wide, already padded) convolved with
+  ;; w [F × K] into y [F × Ho × Wo] per image (ys bytes apart); off = the K offsets (i32, bytes).
+  ;; acc != 0 adds to y.
+  (func (export "conv_f64") (param $x i32) (param $n i32) (param $xs i32) (param $W i32)
+        (param $w i32) (param $F i32) (param $K i32) (param $off i32)
+        (param $y i32) (param $ys i32) (param $Ho i32) (param $Wo i32) (param $acc i32)
+    (local $img i32) (local $i i32) (local $j i32) (local $row i32) (local $out i32) (local $ldc i32)
+    (if (i32.or (i32.eqz (local.get $F)) (i32.or (i32.eqz (local.get $Ho)) (i32.eqz (local.get $Wo)))) (then (return)))
+    (local.set $ldc (i32.shl (i32.mul (local.get $Ho) (local.get $Wo)) (i32.const 3)))
+    (block $imgs (loop $imgl
+      (br_if $imgs (i32.ge_u (local.get $img) (local.get $n)))
+      (local.set $i (i32.const 0))
+      (loop $rowl
+        (local.set $row (i32.add (local.get $x) (i32.shl (i32.mul (local.get $i) (local.get $W)) (i32.const 3))))
+        (local.set $out (i32.add (local.get $y) (i32.shl (i32.mul (local.get $i) (local.get $Wo)) (i32.const 3))))
+        (local.set $j (i32.const 0))
+        (block $done (loop $cols
+          (br_if $done (i32.gt_u (i32.add (local.get $j) (i32.const 4)) (local.get $Wo)))
+          (call $cstrip (i32.const 2) (local.get $F) (local.get $K) (local.get $w)
+                (i32.add (local.get $row) (i32.shl (local.get $j) (i32.const 3))) (local.get $off)
+                (i32.add (local.get $out) (i32.shl (local.get $j) (i32.const 3))) (local.get $ldc) (local.get $acc))
+          (local.set $j (i32.add (local.get $j) (i32.const 4)))
+          (br $cols)))
+        (if (i32.le_u (i32.add (local.get $j) (i32.const 2)) (local.get $Wo)) (then
+          (call $cstrip (i32.const 1) (local.get $F) (local.get $K) (local.get $w)
+                (i32.add (local.get $row) (i32.shl (local.get $j) (i32.const 3))) (local.get $off)
+                (i32.add (local.get $out) (i32.shl (local.get $j) (i32.const 3))) (local.get $ldc) (local.get $acc))
+          (local.set $j (i32.add (local.get $j) (i32.const 2)))))
+        (if (i32.lt_u (local.get $j) (local.get $Wo)) (then
+          (call $cstrip (i32.const 0) (local.get $F) (local.get $K) (local.get $w)
+                (i32.add (local.get $row) (i32.shl (local.get $j) (i32.const 3))) (local.get $off)
+                (i32.add (local.get $out) (i32.shl (local.get $j) (i32.const 3))) (local.get $ldc) (local.get $acc))))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br_if $rowl (i32.lt_u (local.get $i) (local.get $Ho))))
+      (local.set $x (i32.add (local.get $x) (local.get $xs)))
+      (local.set $y (i32.add (local.get $y) (local.get $ys)))
+      (local.set $img (i32.add (local.get $img) (i32.const 1)))
+      (br $imgl)))
+  )
 )
