@@ -9,7 +9,13 @@ const COPY_MIN_MACS = 1 << 16;
 
 let scratch: WasmArena | null = null;
 
-function scratchFor(bytes: number): WasmArena | null {
+/**
+ * A WebAssembly arena of at least `bytes`, emptied, for kernels that copy ordinary arrays in and
+ * their results out; null where SIMD is not supported. One arena serves every such call (each
+ * uses it only until it returns).
+ * @param bytes - room needed
+ */
+export function scratchArena(bytes: number): WasmArena | null {
   if (!wasmSimdSupported()) return null;
   if (scratch === null || scratch.capacity < bytes) {
     // Grows to the largest product seen, with room to spare so growth is rare.
@@ -45,7 +51,7 @@ export function gemm(layout: GemmLayout, M: number, N: number, K: number, A: Flo
     else arena.gemmTN_f64(M, N, K, A, B, C, accumulate);
     return;
   }
-  const copy = M * N * K >= COPY_MIN_MACS ? scratchFor(8 * (M * K + K * N + M * N) + 64) : null;
+  const copy = M * N * K >= COPY_MIN_MACS ? scratchArena(8 * (M * K + K * N + M * N) + 64) : null;
   if (copy !== null) {
     const a = copy.f64(M * K);
     const b = copy.f64(K * N);

@@ -15,6 +15,7 @@
 ;;                                                numbered idx[0..m) (i32) of n grey bytes each,
 ;;                                                side by side as the columns of dst [n × m]
 ;;   sigmoid_f32 (z a n)                           a[i] = 1 / (1 + e^−z[i]), i < n, with a SIMD expf
+;;   sigmoid_f64 (z a n)                           the same in float64, with a SIMD exp (Cephes')
 ;;   axpby_f64 / axpby_f32 (n alpha x beta y)     y[i] = alpha·x[i] + beta·y[i], i < n (an SGD update)
 ;;   set_scratch (at)                              where this instance packs NT panels (32 KiB)
 ;;   memory      the module's own memory (growable; callers grow it once, before taking views); in the
@@ -912,5 +913,59 @@
       (br $vectors)))
   )
 
+  ;; ---- σ(z) in float64 over n elements ----
+  ;; e = exp(x), x = max(−|z|, −746), by Cephes' exp: x = r + fn·ln 2 (fn = floor(x·log2 e + ½),
+  ;; ln 2 in two parts), e^r = (q + p)/(q − p) with p = r·P(r²), q = Q(r²) (about 1 ulp), and
+  ;; 2^fn in two factors 2^h·2^(fn−h), h = fn >> 1, so that e^x down to the subnormals is
+  ;; scaled without leaving the normal range. Then with A = q − p and B = (q + p)·2^fn (= e·A),
+  ;; σ = A/(A + B) for z ≥ 0 and B/(A + B) below: one division, and nothing overflows. primitives.ts
+  ;; computes the same operations in the same order where this kernel does not run, so both
+  ;; routes give identical bits. Below −746 e^x rounds to 0, so σ(−∞) = 0 and σ(+∞) = 1.
+  (func (export "sigmoid_f64") (param $z i32) (param $a i32) (param $n i32)
+    (local $end2 i32) (local $end i32) (local $v v128) (local $x v128) (local $fn v128) (local $r v128) (local $rr v128)
+    (local $p v128) (local $q v128) (local $k v128) (local $h v128) (local $A v128) (local $B v128) (local $one i32)
+    (local.set $end (i32.add (local.get $z) (i32.shl (local.get $n) (i32.const 3))))
+    (local.set $end2 (i32.add (local.get $z) (i32.shl (i32.and (local.get $n) (i32.const -2)) (i32.const 3))))
+    (block $done (loop $vectors
+      ;; two at a time; then the last one (n odd) in lane 0 through the same code
+      (if (i32.lt_u (local.get $z) (local.get $end2))
+        (then (local.set $v (v128.load (local.get $z))) (local.set $one (i32.const 0)))
+        (else
+          (br_if $done (i32.ge_u (local.get $z) (local.get $end)))
+          (local.set $v (f64x2.splat (f64.load (local.get $z)))) (local.set $one (i32.const 1))))
+      (local.set $x (f64x2.max (f64x2.neg (f64x2.abs (local.get $v))) (f64x2.splat (f64.const -746))))
+      (local.set $fn (f64x2.floor (f64x2.add (f64x2.mul (local.get $x) (f64x2.splat (f64.const 1.4426950408889634073599))) (f64x2.splat (f64.const 0.5)))))
+      (local.set $r (f64x2.sub (f64x2.sub (local.get $x) (f64x2.mul (local.get $fn) (f64x2.splat (f64.const 6.93145751953125E-1))))
+                               (f64x2.mul (local.get $fn) (f64x2.splat (f64.const 1.42860682030941723212E-6)))))
+      (local.set $rr (f64x2.mul (local.get $r) (local.get $r)))
+      (local.set $p (f64x2.mul (local.get $r)
+        (f64x2.add (f64x2.mul (f64x2.add (f64x2.mul (f64x2.splat (f64.const 1.26177193074810590878E-4)) (local.get $rr))
+                                         (f64x2.splat (f64.const 3.02994407707441961300E-2))) (local.get $rr))
+                   (f64x2.splat (f64.const 9.99999999999999999910E-1)))))
+      (local.set $q (f64x2.add (f64x2.mul (f64x2.add (f64x2.mul (f64x2.add (f64x2.mul (f64x2.splat (f64.const 3.00198505138664455042E-6)) (local.get $rr))
+                                                                           (f64x2.splat (f64.const 2.52448340349684104192E-3))) (local.get $rr))
+                                                     (f64x2.splat (f64.const 2.27265548208155028766E-1))) (local.get $rr))
+                               (f64x2.splat (f64.const 2.00000000000000000009E0))))
+      ;; fn (an integer in [−1077, 0]) as an i64: fn + 1.5·2^52 keeps it in the low mantissa bits
+      (local.set $k (i64x2.sub (f64x2.add (local.get $fn) (f64x2.splat (f64.const 6755399441055744)))
+                               (f64x2.splat (f64.const 6755399441055744))))
+      (local.set $h (i64x2.shr_s (local.get $k) (i32.const 1)))
+      (local.set $A (f64x2.sub (local.get $q) (local.get $p)))
+      (local.set $B (f64x2.mul (f64x2.mul (f64x2.add (local.get $q) (local.get $p))
+                                          (i64x2.shl (i64x2.add (local.get $h) (i64x2.splat (i64.const 1023))) (i32.const 52)))
+                               (i64x2.shl (i64x2.add (i64x2.sub (local.get $k) (local.get $h)) (i64x2.splat (i64.const 1023))) (i32.const 52))))
+      (local.set $v (f64x2.div (v128.bitselect (local.get $A) (local.get $B) (f64x2.ge (local.get $v) (f64x2.splat (f64.const 0))))
+                               (f64x2.add (local.get $A) (local.get $B))))
+      (if (local.get $one)
+        (then
+          (f64.store (local.get $a) (f64x2.extract_lane 0 (local.get $v)))
+          (local.set $z (i32.add (local.get $z) (i32.const 8)))
+          (local.set $a (i32.add (local.get $a) (i32.const 8))))
+        (else
+          (v128.store (local.get $a) (local.get $v))
+          (local.set $z (i32.add (local.get $z) (i32.const 16)))
+          (local.set $a (i32.add (local.get $a) (i32.const 16)))))
+      (br $vectors)))
+  )
 
 )

@@ -32,6 +32,7 @@ interface MatmulExports {
   gather_f64(src: number, idx: number, m: number, n: number, dst: number): void;
   gather_f32(src: number, idx: number, m: number, n: number, dst: number): void;
   sigmoid_f32(z: number, a: number, n: number): void;
+  sigmoid_f64(z: number, a: number, n: number): void;
   axpby_f32(n: number, alpha: number, x: number, beta: number, y: number): void;
   set_scratch(at: number): void;
 }
@@ -242,6 +243,13 @@ export interface WasmArena {
    */
   sigmoid_f32(Z: Float32Array, A: Float32Array): void;
   /**
+   * A = σ(Z) elementwise in float64 (a SIMD exp, Cephes', about 1 ulp; stable for any z): the
+   * same bits as core's `sigmoid` computes without it.
+   * @param Z - the inputs
+   * @param A - the outputs, as long as Z (may be Z itself)
+   */
+  sigmoid_f64(Z: Float64Array, A: Float64Array): void;
+  /**
    * `gather_f64` into float32.
    * @param images - the images, one after another (in this arena)
    * @param index - which images, by number (in this arena)
@@ -377,6 +385,10 @@ export function createWasmArena(bytes: number, options: { shared?: boolean } = {
     sigmoid_f32(Z, A) {
       if (Z.length !== A.length) throw new RangeError(`sigmoid_f32: Z has ${Z.length} elements, A ${A.length}`);
       ex.sigmoid_f32(offsetOf('sigmoid_f32', 'Z', Z), offsetOf('sigmoid_f32', 'A', A), Z.length);
+    },
+    sigmoid_f64(Z, A) {
+      if (Z.length !== A.length) throw new RangeError(`sigmoid_f64: Z has ${Z.length} elements, A ${A.length}`);
+      ex.sigmoid_f64(offsetOf('sigmoid_f64', 'Z', Z), offsetOf('sigmoid_f64', 'A', A), Z.length);
     },
     gather_f32(images, index, m, n, X) {
       checkGatherOperands('gather_f32', images, index, m, n, X.length);
