@@ -318,10 +318,12 @@ async function convSection(): Promise<void> {
     });
     console.log(`| ${i.name} | ${i.images} | ${cells.join(' | ')} |`);
   }
+  const ours = chosen.filter((x) => !x.peer);
+  if (ours.length === 0) return;
   console.log('\nconv-net ratios (nabla time / peer time, scaled epochs; below 1 means nabla is faster):');
   console.log(`| nabla | batch | ${peers.map((p) => `/ ${p}`).join(' | ')} |`);
   console.log(`|---|---|${peers.map(() => '---').join('|')}|`);
-  for (const i of chosen.filter((x) => !x.peer)) {
+  for (const i of ours) {
     for (const b of batches) {
       const t = cget(i.name, b);
       if (t === undefined) continue;
