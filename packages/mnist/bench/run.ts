@@ -1,10 +1,16 @@
 // pnpm bench: one epoch of Nielsen's MNIST workload ([784,30,10], sigmoid, quadratic cost, η = 3,
 // 60,000 images, data loading excluded) at batch 10 and 100, for nabla's engines and the peers
 // (NumPy's matrix-based code, TensorFlow.js cpu and wasm), alternating between implementations
-// run after run, each epoch in a fresh child process. Then matmul GFLOP/s at the workload's
-// shapes, conv2d GFLOP/s at chapter 6's shapes, and the peak RSS of a 30-epoch training run.
+// run after run, each epoch in a fresh child process. Then the same for one epoch of chapter 6's
+// first conv net (conv 20×5×5 → max-pool 2×2 → dense 100 → softmax 10, log-likelihood, η = 0.1):
+// nabla's trainNet against NumPy (im2col) and TensorFlow.js, timed on the first N shuffled
+// training images and scaled to 60,000. Then matmul GFLOP/s at the workload's shapes, conv2d
+// GFLOP/s at chapter 6's shapes, and the peak RSS of a 30-epoch training run.
 //
 //   pnpm bench [--runs 3] [--batches 10,100] [--warmup 1] [--only nabla] [--skip-rss]
+//              [--skip-dense] [--skip-conv] [--conv-images N] [--conv-runs R] [--conv-warmup 1000] [--numpy-threads 1]
+//
+// --only keeps the implementations whose names start with it, in both sections.
 import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -22,6 +28,14 @@ const { values: args } = parseArgs({
     'skip-rss': { type: 'boolean', default: false },
     // Untimed epochs each implementation runs before the timed one (JIT warm-up, caches).
     warmup: { type: 'string', default: '1' },
+    'skip-dense': { type: 'boolean', default: false },
+    'skip-conv': { type: 'boolean', default: false },
+    // Conv section: images timed per epoch (default per implementation, CONV_IMAGES), runs
+    // (default --runs), untimed warm-up images, and the OpenBLAS threads of the NumPy peer.
+    'conv-images': { type: 'string' },
+    'conv-runs': { type: 'string' },
+    'conv-warmup': { type: 'string', default: '1000' },
+    'numpy-threads': { type: 'string', default: '1' },
   },
 });
 const runs = Number(args.runs);
@@ -35,6 +49,10 @@ interface Result {
   seconds: number;
   correct: number;
   total: number;
+  /** Conv section: images actually timed (seconds is scaled from them to 60,000). */
+  imagesTimed?: number;
+  /** Conv section: the child's CPU time over the timed stretch, scaled alike. */
+  cpuSeconds?: number | null;
 }
 
 interface Impl {
@@ -87,7 +105,7 @@ const impls: Impl[] = [cli, nabla('autodiff', 'float64'), nabla('backprop', 'flo
 if (hasNumpy()) impls.push(numpy('float64'), numpy('float32'));
 else console.log('NumPy: skipped (python3 with numpy not found); the NumPy ratios are not printed');
 impls.push(tfjs('wasm'), tfjs('cpu'));
-const selected = args.only === undefined ? impls : impls.filter((i) => i.name.startsWith(args.only!));
+const selected = args['skip-dense'] ? [] : args.only === undefined ? impls : impls.filter((i) => i.name.startsWith(args.only!));
 
 function runChild(impl: Impl, batch: number, seed: number): Promise<Result> {
   const [cmd, argv, env] = impl.command(batch, seed);
@@ -114,7 +132,7 @@ const pad = (s: string, n: number): string => s.padEnd(n);
 const lpad = (s: string, n: number): string => s.padStart(n);
 
 console.log(`nabla bench — ${new Date().toISOString()} — node ${process.version}, ${(await import('node:os')).cpus()[0]?.model ?? 'cpu'} ×${(await import('node:os')).cpus().length}`);
-console.log(`one epoch of [784,30,10] sigmoid/quadratic, η = 3, 60,000 images, after ${warmup} untimed epoch(s) in the same process; median of ${runs} runs, implementations alternating\n`);
+if (selected.length > 0) console.log(`one epoch of [784,30,10] sigmoid/quadratic, η = 3, 60,000 images, after ${warmup} untimed epoch(s) in the same process; median of ${runs} runs, implementations alternating\n`);
 const results: Result[] = [];
 for (let r = 1; r <= runs; r++) {
   for (const batch of batches) {
@@ -140,42 +158,47 @@ for (const impl of selected) {
 }
 const get = (name: string, batch: number) => table.get(`${name}@${batch}`);
 
-console.log(`| implementation | ${batches.map((b) => `batch ${b}: s/epoch (test acc.)`).join(' | ')} |`);
-console.log(`|---|${batches.map(() => '---').join('|')}|`);
-for (const impl of selected) {
-  const cells = batches.map((b) => {
-    const t = get(impl.name, b);
-    return t === undefined ? 'n/a' : `${t.seconds.toFixed(3)} (${(100 * t.accuracy).toFixed(2)}%)`;
-  });
-  console.log(`| ${impl.name} | ${cells.join(' | ')} |`);
-}
-
-const ours = selected.filter((i) => !i.peer);
 const peers = ['numpy-float64', 'numpy-float32', 'tfjs-wasm', 'tfjs-cpu'];
-console.log('\nratios (nabla time / peer time; below 1 means nabla is faster):');
-console.log(`| nabla engine | batch | ${peers.map((p) => `/ ${p}`).join(' | ')} |`);
-console.log(`|---|---|${peers.map(() => '---').join('|')}|`);
-for (const impl of ours) {
-  for (const b of batches) {
-    const t = get(impl.name, b);
-    if (t === undefined) continue;
-    const cells = peers.map((p) => {
-      const q = get(p, b);
-      return q === undefined ? 'n/a' : `${(t.seconds / q.seconds).toFixed(2)}×`;
+// The dense section's tables, unless --only left it no implementation.
+if (table.size > 0) {
+  console.log(`| implementation | ${batches.map((b) => `batch ${b}: s/epoch (test acc.)`).join(' | ')} |`);
+  console.log(`|---|${batches.map(() => '---').join('|')}|`);
+  for (const impl of selected) {
+    const cells = batches.map((b) => {
+      const t = get(impl.name, b);
+      return t === undefined ? 'n/a' : `${t.seconds.toFixed(3)} (${(100 * t.accuracy).toFixed(2)}%)`;
     });
-    console.log(`| ${impl.name} | ${b} | ${cells.join(' | ')} |`);
+    console.log(`| ${impl.name} | ${cells.join(' | ')} |`);
+  }
+
+  const ours = selected.filter((i) => !i.peer);
+  console.log('\nratios (nabla time / peer time; below 1 means nabla is faster):');
+  console.log(`| nabla engine | batch | ${peers.map((p) => `/ ${p}`).join(' | ')} |`);
+  console.log(`|---|---|${peers.map(() => '---').join('|')}|`);
+  for (const impl of ours) {
+    for (const b of batches) {
+      const t = get(impl.name, b);
+      if (t === undefined) continue;
+      const cells = peers.map((p) => {
+        const q = get(p, b);
+        return q === undefined ? 'n/a' : `${(t.seconds / q.seconds).toFixed(2)}×`;
+      });
+      console.log(`| ${impl.name} | ${b} | ${cells.join(' | ')} |`);
+    }
+  }
+  for (const b of batches) {
+    const user = get(cli.name, b);
+    const engine = get('nabla-autodiff-float64', b);
+    if (user && engine) console.log(`the CLI (pnpm train) / the same engine in this bench, batch ${b}: ${(user.seconds / engine.seconds).toFixed(2)}×`);
+  }
+  for (const b of batches) {
+    const ad = get('nabla-autodiff-float64', b);
+    const bp = get('nabla-backprop-float64', b);
+    if (ad && bp) console.log(`autodiff / δ-equation engine (float64), batch ${b}: ${(ad.seconds / bp.seconds).toFixed(2)}×`);
   }
 }
-for (const b of batches) {
-  const user = get(cli.name, b);
-  const engine = get('nabla-autodiff-float64', b);
-  if (user && engine) console.log(`the CLI (pnpm train) / the same engine in this bench, batch ${b}: ${(user.seconds / engine.seconds).toFixed(2)}×`);
-}
-for (const b of batches) {
-  const ad = get('nabla-autodiff-float64', b);
-  const bp = get('nabla-backprop-float64', b);
-  if (ad && bp) console.log(`autodiff / δ-equation engine (float64), batch ${b}: ${(ad.seconds / bp.seconds).toFixed(2)}×`);
-}
+
+if (!args['skip-conv']) await convSection();
 
 console.log('\nmatmul GFLOP/s at the workload shapes:');
 const mm = spawnSync(tsx, [SOURCE, join(root, 'packages', 'core', 'bench', 'matmul.bench.ts')], { encoding: 'utf8' });
@@ -215,4 +238,100 @@ async function peakRss(): Promise<{ peakMb: number; best: string }> {
   const epochs = out.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as { epoch: number; correct: number; total: number; accuracy: number });
   const best = epochs.reduce((a, b) => (b.accuracy > a.accuracy ? b : a), epochs[0]!);
   return { peakMb: peakKb / 1024, best: best ? `${best.epoch}: ${best.correct} / ${best.total} (${(100 * best.accuracy).toFixed(2)}%)` : 'none' };
+}
+
+// ---- chapter 6's first conv net -------------------------------------------------------------------
+
+interface ConvImpl extends Impl {
+  /** Training images timed; the reported time is scaled from them to 60,000. */
+  images: number;
+}
+
+async function convSection(): Promise<void> {
+  // Images timed per implementation by default, so the section fits in a few minutes: 6,000 (a
+  // tenth of the epoch) each, TF.js cpu 1,000 (about 1,000 s per scaled epoch at batch 10).
+  const CONV_IMAGES: Record<string, number> = { 'tfjs-cpu': 1000 };
+  const CONV_DEFAULT_IMAGES = 6000;
+  const convRuns = args['conv-runs'] === undefined ? runs : Number(args['conv-runs']);
+  const convWarmup = String(Number(args['conv-warmup']));
+  const numpyThreads = String(Number(args['numpy-threads']));
+  const imagesFor = (name: string): number => (args['conv-images'] !== undefined ? Number(args['conv-images']) : (CONV_IMAGES[name] ?? CONV_DEFAULT_IMAGES));
+  const impl = (name: string, peer: boolean, command: (batch: number, seed: number, images: string) => [string, string[], NodeJS.ProcessEnv?]): ConvImpl => {
+    const images = imagesFor(name);
+    return { name, peer, images, command: (batch, seed) => command(batch, seed, String(images)) };
+  };
+  const convImpls: ConvImpl[] = [
+    impl('nabla-trainNet-float64', false, (batch, seed, images) => [tsx, [SOURCE, join(here, 'nabla_conv_epoch.ts'), '--batch', String(batch), '--seed', String(seed), '--images', images, '--warmup', convWarmup]]),
+  ];
+  if (hasNumpy()) {
+    for (const dtype of ['float64', 'float32']) {
+      convImpls.push(
+        impl(`numpy-${dtype}`, true, (batch, seed, images) => [
+          'python3',
+          [join(here, 'numpy_conv_epoch.py'), bundledMnistDir(), '--batch', String(batch), '--dtype', dtype, '--runs', '1', '--seed', String(seed), '--images', images, '--warmup', convWarmup],
+          { ...numpyEnv(), OPENBLAS_NUM_THREADS: numpyThreads },
+        ]),
+      );
+    }
+  }
+  for (const backend of ['wasm', 'cpu']) {
+    convImpls.push(impl(`tfjs-${backend}`, true, (batch, seed, images) => [tsx, [SOURCE, join(here, 'tfjs_conv_epoch.ts'), '--backend', backend, '--batch', String(batch), '--seed', String(seed), '--images', images, '--warmup', convWarmup]]));
+  }
+  const chosen = args.only === undefined ? convImpls : convImpls.filter((i) => i.name.startsWith(args.only!));
+  if (chosen.length === 0) return;
+
+  console.log(`\nchapter 6's first conv net: conv 20×5×5 → max-pool 2×2 → dense 100 → softmax 10, sigmoid, log-likelihood, η = 0.1`);
+  console.log(`NOT full epochs: each time is measured on the first N images of a shuffled training set (N per implementation below) and SCALED to 60,000 images;`);
+  console.log(`after ${convWarmup} untimed warm-up images in the same process; median of ${convRuns} runs, implementations alternating;`);
+  console.log(`NumPy: im2col, OPENBLAS_NUM_THREADS=${numpyThreads}, glibc malloc thresholds raised (numpy_conv_epoch.py: temporaries kept in the heap); TF.js: im2col convolution, float32; nabla: trainNet (what pnpm train --net runs), float64, one thread\n`);
+  const convResults: Result[] = [];
+  for (let r = 1; r <= convRuns; r++) {
+    for (const batch of batches) {
+      for (const i of chosen) {
+        try {
+          const res = await runChild(i, batch, r);
+          convResults.push(res);
+          const cpu = typeof res.cpuSeconds === 'number' ? `  cpu ${res.cpuSeconds.toFixed(1)} s` : '';
+          process.stderr.write(`  conv run ${r} batch ${lpad(String(batch), 3)} ${pad(i.name, 24)} ${res.seconds.toFixed(2)} s/epoch (scaled from ${res.imagesTimed ?? '?'} images)${cpu}  ${res.correct}/${res.total}\n`);
+        } catch (e) {
+          process.stderr.write(`  ${(e as Error).message}\n`);
+        }
+      }
+    }
+  }
+  const convTable = new Map<string, { seconds: number; cpu: number | null; images: number }>();
+  for (const i of chosen) {
+    for (const batch of batches) {
+      const rs = convResults.filter((x) => x.impl === i.name && x.batch === batch);
+      if (rs.length === 0) continue;
+      const cpus = rs.map((x) => x.cpuSeconds).filter((c): c is number => typeof c === 'number');
+      convTable.set(`${i.name}@${batch}`, { seconds: median(rs.map((x) => x.seconds)), cpu: cpus.length === 0 ? null : median(cpus), images: rs[0]!.imagesTimed ?? i.images });
+    }
+  }
+  const cget = (name: string, batch: number) => convTable.get(`${name}@${batch}`);
+  console.log(`| implementation | images timed | ${batches.map((b) => `batch ${b}: s/epoch, scaled (CPU s)`).join(' | ')} |`);
+  console.log(`|---|---|${batches.map(() => '---').join('|')}|`);
+  for (const i of chosen) {
+    const cells = batches.map((b) => {
+      const t = cget(i.name, b);
+      return t === undefined ? 'n/a' : `${t.seconds.toFixed(2)}${t.cpu === null ? '' : ` (${t.cpu.toFixed(2)})`}`;
+    });
+    console.log(`| ${i.name} | ${i.images} | ${cells.join(' | ')} |`);
+  }
+  const ours = chosen.filter((x) => !x.peer);
+  if (ours.length === 0) return;
+  console.log('\nconv-net ratios (nabla time / peer time, scaled epochs; below 1 means nabla is faster):');
+  console.log(`| nabla | batch | ${peers.map((p) => `/ ${p}`).join(' | ')} |`);
+  console.log(`|---|---|${peers.map(() => '---').join('|')}|`);
+  for (const i of ours) {
+    for (const b of batches) {
+      const t = cget(i.name, b);
+      if (t === undefined) continue;
+      const cells = peers.map((p) => {
+        const q = cget(p, b);
+        return q === undefined ? 'n/a' : `${(t.seconds / q.seconds).toFixed(2)}×`;
+      });
+      console.log(`| ${i.name} | ${b} | ${cells.join(' | ')} |`);
+    }
+  }
 }
