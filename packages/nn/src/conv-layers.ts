@@ -147,6 +147,21 @@ export class Conv2d extends Module {
     return this.activation.apply(this.weightedInput(x));
   }
 
+  /**
+   * σ(maxPool(conv2d(x, w)) + b): this layer followed by `pool`, pooled before the bias and σ
+   * as network3's ConvPoolLayer does, on a quarter of the values at 2×2 windows. A per-map
+   * bias and an increasing σ commute with a maximum (rounding is monotone too), so the values
+   * equal `pool.forward(this.forward(x))`; the gradients equal them too, since where σ ties
+   * (saturated) its derivative is 0 at every tied position. `Sequential` takes this route when
+   * σ is one of {@link POOL_COMMUTING}.
+   * @param x - [m, C, H, W]
+   * @param pool - the max-pooling layer that follows
+   */
+  forwardPooled(x: Tensor, pool: MaxPool2d): Tensor {
+    const z = conv2d(x, this.weight, { stride: this.stride, padding: this.padding });
+    return this.activation.apply(pool.forward(z).add(this.bias.reshape([this.outChannels, 1, 1])));
+  }
+
   /** The saved form. */
   toJSON(): Conv2dJSON {
     return {
@@ -162,6 +177,9 @@ export class Conv2d extends Module {
     };
   }
 }
+
+/** The activations that commute with max-pooling (increasing and elementwise). */
+export const POOL_COMMUTING: ReadonlySet<string> = new Set<ActivationName>(['sigmoid', 'relu', 'tanh', 'identity']);
 
 /** The saved form of a pooling layer. */
 export interface Pool2dJSON {
