@@ -331,6 +331,38 @@ describe('stride 1: the direct kernel (patches read in place) against the defini
   });
 });
 
+describe('2×2 max-pooling at stride 2: the SIMD argmax against the JavaScript loops', () => {
+  // Few distinct values, so windows tie; NaN, ±∞ and ±0 among them.
+  const valueArb = fc.constantFrom(0, -0, 1, -1, 2, 0.5, Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY);
+  const caseArb = fc
+    .record({ N: dim(1, 3), C: dim(1, 3), H: dim(2, 9), W: dim(2, 9) })
+    .chain((r) => fc.tuple(fc.constant([r.N, r.C, r.H, r.W] as const), fc.array(valueArb, { minLength: r.N * r.C * r.H * r.W, maxLength: r.N * r.C * r.H * r.W })));
+
+  it('the same pooled values and the same first-maximum positions (ties, NaN, odd sizes)', () => {
+    fc.assert(
+      fc.property(caseArb, ([shape, values]) => {
+        const x = fromData(Float64Array.from(values), shape);
+        const pooled = [shape[0], shape[1], Math.floor(shape[2] / 2), Math.floor(shape[3] / 2)];
+        // Distinct gradients, so the scatter shows which position each window chose.
+        const g = fromData(Float64Array.from({ length: pooled.reduce((p, d) => p * d, 1) }, (_, i) => i + 1), pooled);
+        const attrs = { kernel: [2, 2] as const, stride: [2, 2] as const };
+        const simd = [maxPool2d(x, { kernel: 2 }).data, maxPool2dGrad(x, g, attrs).data];
+        setWasmIm2col(false);
+        try {
+          const js = [maxPool2d(x, { kernel: 2 }).data, maxPool2dGrad(x, g, attrs).data];
+          for (let k = 0; k < 2; k++) expect(Array.from(simd[k]!)).toEqual(Array.from(js[k]!));
+        } finally {
+          setWasmIm2col(true);
+        }
+        // The first maximum in window order (so −0 before 0 stays −0), a NaN winning.
+        const firstMax = (v: number[]): number => v.reduce((best, u) => (u > best || (u !== u && best === best) ? u : best));
+        expect(maxPool2d(x, { kernel: 2 }).toArray()).toEqual(naivePool(x, [2, 2], [2, 2], firstMax));
+      }),
+      propertyConfig({ numRuns: 200 }),
+    );
+  });
+});
+
 /** Runs `check` on random cases: gradcheck or gradgradcheck through the matchers. */
 function convProperty(numRuns: number, body: (c: ConvCase, x: Tensor, w: Tensor) => void): void {
   fc.assert(fc.property(convCaseArb.chain(withTensors), ([c, x, w]) => body(c, x, w)), propertyConfig({ numRuns }));

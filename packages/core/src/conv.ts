@@ -286,6 +286,7 @@ interface ConvWasm {
   im2col_f64(x: number, col: number, ld: number, C: number, H: number, W: number, kh: number, kw: number, Ho: number, Wo: number, sh: number, sw: number, pt: number, pl: number): void;
   col2im_f64(col: number, ld: number, x: number, C: number, H: number, W: number, kh: number, kw: number, Ho: number, Wo: number, sh: number, sw: number, pt: number, pl: number): void;
   conv_f64(x: number, n: number, xs: number, W: number, w: number, F: number, K: number, off: number, y: number, ys: number, Ho: number, Wo: number, acc: number): void;
+  argmax2x2_f64(x: number, planes: number, H: number, W: number, Ho: number, Wo: number, idx: number): void;
 }
 
 /** One buffer in a WebAssembly arena, with the arena (its products) and the im2col kernels on its memory. */
@@ -632,7 +633,8 @@ function indexBuffer(n: number): Int32Array {
 
 /**
  * For each pooled element, the flat index in `x` of its window's first maximum (a NaN counts
- * as the maximum, so it propagates as in PyTorch).
+ * as the maximum, so it propagates as in PyTorch). The result is a scratch buffer, valid until
+ * the next call here or into the conv workspace: callers read it at once.
  * @param x - input [N, C, H, W]
  * @param xShape - its shape
  * @param outShape - the pooled shape
@@ -643,6 +645,14 @@ export function windowArgmax(x: Float64Array, xShape: Shape, outShape: Shape, at
   const [, , Ho, Wo] = outShape as [number, number, number, number];
   const [kh, kw] = attrs.kernel;
   const [sh, sw] = attrs.stride;
+  if (kh === 2 && kw === 2 && sh === 2 && sw === 2 && wasmIm2col && wasmSimdSupported()) {
+    // The common window by conv.wat's branch-free kernel, on a copy of x in the workspace.
+    const [[xw, iw], wasm] = views(x.length, (N * C * Ho * Wo + 1) >> 1) as [Float64Array[], ConvWasm, WasmArena];
+    xw!.set(x);
+    const index = new Int32Array(iw!.buffer, iw!.byteOffset, N * C * Ho * Wo);
+    wasm.argmax2x2_f64(xw!.byteOffset, N * C, H, W, Ho, Wo, index.byteOffset);
+    return index;
+  }
   const index = indexBuffer(N * C * Ho * Wo);
   let o = 0;
   if (kh === 2 && kw === 2) {
