@@ -153,7 +153,7 @@ export class Conv2d extends Module {
    * bias and an increasing σ commute with a maximum (rounding is monotone too), so the values
    * equal `pool.forward(this.forward(x))`; the gradients equal them too, since where σ ties
    * (saturated) its derivative is 0 at every tied position. `Sequential` takes this route when
-   * σ is one of {@link POOL_COMMUTING}.
+   * σ is sigmoid, relu, tanh or identity.
    * @param x - [m, C, H, W]
    * @param pool - the max-pooling layer that follows
    */
