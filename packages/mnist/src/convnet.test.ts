@@ -121,5 +121,26 @@ describe('trainNet', () => {
     expect(history.at(-1)!.accuracy).toBeGreaterThan(0.9);
     const dropout = model.layers.find((l) => l instanceof Dropout)!;
     expect(dropout.training).toBe(true);
+    // the traced evaluation ran in evaluation mode: the eager one on the trained model agrees
+    expect(evaluateNet(model, data.test).correct).toBe(history.at(-1)!.correct);
+  });
+
+  it('evaluates by traced replays in chunks of 100 and a remainder, counting as evaluateNet does, on validation and test', async () => {
+    // 250 validation images (chunks 100, 100, 50) and 130 test images (100, 30): three eval tapes
+    const split = { train: toy(200, 1), validation: toy(250, 3), test: toy(130, 7) };
+    // (heavy dropout, so counts taken with it active would differ from evaluation mode's)
+    const model = buildNet(parseNetSpec('conv:3x2,maxpool:2,dense:8,dropout:0.8,dense:10'), { activation: 'sigmoid', seed: 5, input: [1, 4, 4] });
+    const { history } = await trainNet({ model, data: split, epochs: 2, batchSize: 20, eta: 0.5 });
+    expect(history.at(-1)!.total).toBe(250);
+    expect(history.at(-1)!.correct).toBe(evaluateNet(model, split.validation).correct);
+    expect(history.at(-1)!.test).toEqual(evaluateNet(model, split.test));
+    // and the counts are not trivially equal: the model learned something
+    expect(history.at(-1)!.correct).toBeGreaterThan(25);
+    // Near its initial weights the logits are close, so dropout left on would flip predictions:
+    // the traced counts still equal evaluation mode's.
+    const untrained = buildNet(parseNetSpec('conv:3x2,maxpool:2,dense:8,dropout:0.8,dense:10'), { activation: 'sigmoid', seed: 6, input: [1, 4, 4] });
+    const near = await trainNet({ model: untrained, data: split, epochs: 1, batchSize: 20, eta: 1e-9 });
+    expect(near.history[0]!.correct).toBe(evaluateNet(untrained, split.validation).correct);
+    expect(near.history[0]!.test).toEqual(evaluateNet(untrained, split.test));
   });
 });

@@ -299,7 +299,7 @@ function labelsOf(split: Split, order: ArrayLike<number>, start: number, m: numb
  * @param split - the examples
  * @param chunk - images per forward pass (default 100: chunks of 500 ran 3–4× slower per image on chapter 6's first conv net, the larger tensors costing more in allocation and collection than the wider products save)
  */
-export function evaluateNet(model: Sequential, split: Split, chunk = 100): Evaluation {
+export function evaluateNet(model: Sequential, split: Split, chunk = EVAL_CHUNK): Evaluation {
   const wasTraining = model.training;
   model.eval();
   let correct = 0;
@@ -308,16 +308,31 @@ export function evaluateNet(model: Sequential, split: Split, chunk = 100): Evalu
     for (let start = 0; start < split.count; start += chunk) {
       const m = Math.min(chunk, split.count - start);
       const z = noGrad(() => model.forward(imagesOf(split, order, start, m)));
-      for (let j = 0; j < m; j++) {
-        let best = 0;
-        for (let r = 1; r < CLASSES; r++) if (z.data[r * m + j]! > z.data[best * m + j]!) best = r;
-        if (best === split.labels[start + j]) correct++;
-      }
+      correct += countCorrect(z.data, split, start, m);
     }
   } finally {
     model.train(wasTraining);
   }
   return { correct, total: split.count, accuracy: split.count === 0 ? 0 : correct / split.count };
+}
+
+/** How many of images start … start + m − 1 have their largest logit (z [10, m]) at their label. */
+function countCorrect(z: Float64Array, split: Split, start: number, m: number): number {
+  let correct = 0;
+  for (let j = 0; j < m; j++) {
+    let best = 0;
+    for (let r = 1; r < CLASSES; r++) if (z[r * m + j]! > z[best * m + j]!) best = r;
+    if (best === split.labels[start + j]) correct++;
+  }
+  return correct;
+}
+
+/** Images per forward pass when evaluating (see {@link evaluateNet}'s `chunk`). */
+const EVAL_CHUNK = 100;
+
+/** The chunk sizes evaluating a split of `count` images takes. */
+function evalSizes(count: number): number[] {
+  return count === 0 ? [] : [Math.min(EVAL_CHUNK, count), count % EVAL_CHUNK].filter((m) => m > 0);
 }
 
 /**
@@ -334,9 +349,15 @@ interface TracedStep {
   update(m: number): void;
   /** Copies the trained parameters into the model's tensors. */
   commit(): void;
+  /**
+   * {@link evaluateNet} of the twin, by forward-only replays of the model in evaluation mode
+   * traced per chunk size (no allocation per chunk); the same counts as evaluateNet of the
+   * committed model.
+   */
+  evaluate(split: Split): Evaluation;
 }
 
-function tracedStep(model: Sequential, loss: (z: Tensor, y: Tensor) => Tensor, sizes: readonly number[], eta: number, lambda: number, n: number, shape: readonly [number, number, number]): TracedStep {
+function tracedStep(model: Sequential, loss: (z: Tensor, y: Tensor) => Tensor, sizes: readonly number[], eta: number, lambda: number, n: number, shape: readonly [number, number, number], evalChunks: readonly number[]): TracedStep {
   const pixels = shape[0] * shape[1] * shape[2];
   const twinOf = (place: (t: Tensor) => Tensor): Sequential =>
     new Sequential(
@@ -356,6 +377,19 @@ function tracedStep(model: Sequential, loss: (z: Tensor, y: Tensor) => Tensor, s
     const Y = fromData(allocate(CLASSES * m), [CLASSES, m]);
     return { tape: trace(() => loss(twin.forward(X), Y), { allocate }), X, Y };
   };
+  // The forward pass alone, in evaluation mode (Dropout passes through), its logits z [10, m]
+  // read after each replay. A tape's output is a scalar, so the trace ends in z's sum.
+  const evalTapeOf = (twin: Sequential, m: number, allocate: (n: number) => Float64Array): { tape: Tape; X: Tensor; z: Tensor } => {
+    const X = fromData(allocate(m * pixels), [m, ...shape]);
+    let z: Tensor | null = null;
+    twin.eval();
+    try {
+      const tape = trace(() => (z = twin.forward(X)).sum(), { allocate });
+      return { tape, X, z: z! };
+    } finally {
+      twin.train();
+    }
+  };
   // A first trace on ordinary arrays counts the buffers, so the arena is sized once.
   let count = 0;
   const counting = (k: number): Float64Array => {
@@ -364,6 +398,7 @@ function tracedStep(model: Sequential, loss: (z: Tensor, y: Tensor) => Tensor, s
   };
   const probe = twinOf((t) => fromData(counting(t.size), t.shape, { requiresGrad: true }));
   for (const m of sizes) tapeOf(probe, m, counting);
+  for (const m of evalChunks) evalTapeOf(probe, m, counting);
   const k = createKernels('float64', { bytes: 8 * count + (1 << 20) });
   const alloc = (size: number): Float64Array => k.alloc(size) as Float64Array;
   // Each twin parameter beside the model's tensor it copies (commit copies back by these pairs).
@@ -377,6 +412,9 @@ function tracedStep(model: Sequential, loss: (z: Tensor, y: Tensor) => Tensor, s
   });
   twin.train();
   const tapes = new Map(sizes.map((m) => [m, tapeOf(twin, m, alloc)] as const));
+  const evalTapes = new Map(evalChunks.map((m) => [m, evalTapeOf(twin, m, alloc)] as const));
+  // Images in their own order (imagesInto reads through an order).
+  let inOrder = new Int32Array(0);
   const params = twin.parameters();
   const weights = new Set(params.filter((p) => p.rank >= 2));
   let decay = 1;
@@ -396,6 +434,18 @@ function tracedStep(model: Sequential, loss: (z: Tensor, y: Tensor) => Tensor, s
     commit() {
       // Layers without a twin (pooling, Flatten, Dropout, others) train the model's own tensors.
       for (const [original, copy] of pairs) original.data.set(copy.data);
+    },
+    evaluate(split) {
+      let correct = 0;
+      if (inOrder.length < split.count) inOrder = Int32Array.from({ length: split.count }, (_, i) => i);
+      for (let start = 0; start < split.count; start += EVAL_CHUNK) {
+        const m = Math.min(EVAL_CHUNK, split.count - start);
+        const { tape, X, z } = evalTapes.get(m)!;
+        imagesInto(split, inOrder, start, m, X.data);
+        tape.forward();
+        correct += countCorrect(z.data, split, start, m);
+      }
+      return { correct, total: split.count, accuracy: split.count === 0 ? 0 : correct / split.count };
     },
   };
 }
@@ -442,7 +492,9 @@ export async function trainNet(options: TrainNetOptions): Promise<TrainNetResult
   const optimizer = new SGD(params, { eta });
   const lossOf = (z: Tensor, y: Tensor): Tensor => cost.loss(z, output.apply(z), y, output);
   const sizes = [...new Set([batchSize, n % batchSize || batchSize])].filter((m) => m <= n);
-  const traced = options.reference === true ? null : tracedStep(model, lossOf, sizes, eta, lambda, n, [1, train.rows, train.cols]);
+  const evalChunks = [...new Set([...evalSizes(evalSplit.count), ...(data.validation !== null ? evalSizes(data.test.count) : [])])];
+  const traced = options.reference === true ? null : tracedStep(model, lossOf, sizes, eta, lambda, n, [1, train.rows, train.cols], evalChunks);
+  const evaluate = (split: Split): Evaluation => (traced !== null ? traced.evaluate(split) : evaluateNet(model, split));
   const rng = createRng((options.seed ?? 1) ^ 0x53485546);
   const order = Int32Array.from({ length: n }, (_, i) => i);
   const batches = Math.ceil(n / batchSize);
@@ -489,8 +541,8 @@ export async function trainNet(options: TrainNetOptions): Promise<TrainNetResult
         if (!Number.isFinite(p.data[k]!)) throw new TrainingDivergedError(epoch, batches, batches, `a weight is ${p.data[k]} after the epoch's last update`, p.data[k]!);
       }
     }
-    const metrics: EpochMetrics = { epoch, ...evaluateNet(model, evalSplit), seconds, cost: costSum / n };
-    if (data.validation !== null) metrics.test = evaluateNet(model, data.test);
+    const metrics: EpochMetrics = { epoch, ...evaluate(evalSplit), seconds, cost: costSum / n };
+    if (data.validation !== null) metrics.test = evaluate(data.test);
     history.push(metrics);
     options.onEpoch?.(metrics);
   }
