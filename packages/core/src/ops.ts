@@ -261,6 +261,7 @@ export function matmulT(a: Tensor, b: Tensor, transA: boolean, transB: boolean):
   if (ra === 2 && rb === 2) return apply('matmul', [x, y], [M, N], { transA, transB });
   let batch: number[];
   try {
+    // Stryker disable next-line StringLiteral: the op name only reaches the error this call throws, which the catch below replaces
     batch = broadcastShapes(x.shape.slice(0, -2), y.shape.slice(0, -2), 'matmul');
   } catch {
     throw new ShapeError('matmul', `batch dimensions cannot be broadcast: ${showOperands(x, y, transA, transB)}`, [x.shape, y.shape]);
