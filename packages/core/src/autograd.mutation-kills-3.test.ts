@@ -6,7 +6,7 @@
  * vectors and tangents that require grad), and the Jacobian and Hessian blocks' shapes.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { AnomalyError, GradError, type Tensor, backward, customOp, grad, hessian, hvp, jacobian, jvp, setDetectAnomaly, tensor, trace, vjp } from './index.ts';
+import { AnomalyError, GradError, Tensor, backward, customOp, grad, hessian, hvp, jacobian, jvp, setDetectAnomaly, tensor, trace, vjp } from './index.ts';
 import { gradients } from './autograd.ts';
 
 /** The error `call` throws, checked to be an instance of `type` (fails when nothing is thrown). */
@@ -138,6 +138,16 @@ describe('custom ops on a tape', () => {
       return n;
     };
     expect(allocations((g) => g)).toBe(allocations(() => null));
+  });
+
+  it('a traced comparison sends no gradient, even through a tensor built on its node to require grad', () => {
+    const x = tensor([1, -2], { requiresGrad: true });
+    const tape = trace(() => {
+      const mask = x.greater(0);
+      return new Tensor(mask.data, mask.shape, true, mask.node).mul(x).sum();
+    });
+    tape.backward();
+    expect(x.grad!.toArray()).toEqual([1, 0]);
   });
 
   it('tracing a point where a gradient is infinite succeeds (the traced backward is not checked)', () => {
