@@ -165,7 +165,9 @@ function sigmoidInto(x: Float64Array, out: Float64Array): void {
   const n = out.length;
   const arena = arenaOf(x, out, out);
   if (arena !== null) return arena.sigmoid_f64(x, out);
+  // Stryker disable next-line ConditionalExpression,EqualityOperator: the route changes no bit: the kernel on copies and sigmoidValue give identical results (sigmoid.test.ts)
   const copy = n >= SIGMOID_COPY_MIN ? scratchArena(8 * n + 64) : null;
+  // Stryker disable next-line BlockStatement: without the copy route the TypeScript loop below gives the same bits
   if (copy !== null) {
     const v = copy.f64(n);
     v.set(x.subarray(0, n));
@@ -173,6 +175,7 @@ function sigmoidInto(x: Float64Array, out: Float64Array): void {
     out.set(v);
     return;
   }
+  // Stryker disable next-line EqualityOperator: one more pass writes past the typed array's end, a no-op
   for (let i = 0; i < n; i++) out[i] = sigmoidValue(x[i]!);
 }
 
@@ -217,8 +220,11 @@ function binaryForward(k: KernelArgs<null>, kind: BinaryKind): void {
   const sa = k.shapes[0]!;
   const sb = k.shapes[1]!;
   // A matrix and a column broadcast along its rows (a bias added to a batch): a loop per row.
+  // Stryker disable next-line BlockStatement: removes the column fast path; the general walk gives the same values
   if (shape.length === 2 && sa.length === 2 && sb.length === 2 && (a.length === n) !== (b.length === n)) {
+    // Stryker disable next-line ConditionalExpression,EqualityOperator: the wrong choice is the output's own [R, C], which passes the column test below only if C = 1, a case a scalar path above took, so the fast path is only refused and the walk gives the same values
     const colShape = a.length === n ? sb : sa;
+    // Stryker disable next-line EqualityOperator,LogicalOperator,BlockStatement: the other operand is 2-D and not full, so with R rows it is an R × 1 column and as 1 × 1 it took a scalar path above; these only refuse the fast path, and the walk gives the same values
     if (colShape[0] === shape[0] && colShape[1] === 1) {
       const cols = shape[1]!;
       const colFirst = a.length !== n;
@@ -250,6 +256,7 @@ function reductionKept(g: Tensor, c: RuleContext<{ readonly axes: readonly numbe
 }
 
 function transposeInto(x: Float64Array, shape: Shape, perm: readonly number[], out: Float64Array): void {
+  // Stryker disable next-line BlockStatement: removes the 2-D fast path; the general walk gives the same values
   if (shape.length === 2 && perm[0] === 1) {
     const [R, C] = shape as [number, number];
     for (let i = 0; i < R; i++) for (let j = 0; j < C; j++) out[j * R + i] = x[i * C + j]!;
@@ -262,6 +269,7 @@ function transposeInto(x: Float64Array, shape: Shape, perm: readonly number[], o
     let i = off[0]!;
     let o = off[1]!;
     const s = st[0]!;
+    // Stryker disable next-line EqualityOperator: the extra write lands on the next output row's first element (written next) or past the typed array's end
     for (let c = 0; c < n; c++, i += s) out[o++] = x[i]!;
   });
 }
@@ -282,10 +290,12 @@ function matmulDims(k: KernelArgs<{ readonly transA: boolean; readonly transB: b
 /** One 2-D product op(A)·op(B) into C: the kernels read transposes in place, no copies. */
 function gemm2d(M: number, N: number, K: number, A: Float64Array, B: Float64Array, C: Float64Array, transA: boolean, transB: boolean): void {
   if (!transA) gemm(transB ? 'NT' : 'NN', M, N, K, A, B, C, false);
+  // Stryker disable next-line StringLiteral: gemm runs any layout other than 'NN' and 'NT' as 'TN'
   else if (!transB) gemm('TN', M, N, K, A, B, C, false);
   else {
     // Aᵀ·Bᵀ = (B·A)ᵀ; no rule produces it, only a direct call.
     const t = new Float64Array(M * N);
+    // Stryker disable next-line BooleanLiteral: t is fresh zeros, so accumulating adds +0 to sums that are never −0 (they start from +0)
     gemm('NN', N, M, K, B, A, t, false);
     transposeInto(t, [N, M], [1, 0], C);
   }
@@ -307,6 +317,7 @@ function batchedMatmul(k: KernelArgs<{ readonly transA: boolean; readonly transB
       ib += idx[d]! * sb[d]!;
     }
     gemm2d(M, N, K, A.subarray(ia * M * K, (ia + 1) * M * K), B.subarray(ib * K * N, (ib + 1) * K * N), k.out.subarray(n * M * N, (n + 1) * M * N), k.attrs.transA, k.attrs.transB);
+    // Stryker disable next-line ArithmeticOperator: the two extra passes turn index entries past the batch rank (never read) from undefined to NaN to 0, then the real last axis follows
     for (let d = batch.length - 1; d >= 0; d--) {
       if (++idx[d]! < batch[d]!) break;
       idx[d] = 0;
@@ -328,12 +339,14 @@ export const primitives: { readonly [P in PrimitiveName]: Primitive<PrimitiveAtt
   },
   neg: unary(
     (x, out) => {
+      // Stryker disable next-line EqualityOperator: one more pass writes past the typed array's end, a no-op
       for (let i = 0; i < out.length; i++) out[i] = -x[i]!;
     },
     (_i, g) => ops.neg(g),
   ),
   exp: unary(
     (x, out) => {
+      // Stryker disable next-line EqualityOperator: one more pass writes past the typed array's end, a no-op
       for (let i = 0; i < out.length; i++) out[i] = Math.exp(x[i]!);
     },
     // d e^x = e^x, read from the output.
@@ -341,6 +354,7 @@ export const primitives: { readonly [P in PrimitiveName]: Primitive<PrimitiveAtt
   ),
   log: unary(
     (x, out) => {
+      // Stryker disable next-line EqualityOperator: one more pass writes past the typed array's end, a no-op
       for (let i = 0; i < out.length; i++) out[i] = Math.log(x[i]!);
     },
     // d log x = 1/x
@@ -348,6 +362,7 @@ export const primitives: { readonly [P in PrimitiveName]: Primitive<PrimitiveAtt
   ),
   abs: unary(
     (x, out) => {
+      // Stryker disable next-line EqualityOperator: one more pass writes past the typed array's end, a no-op
       for (let i = 0; i < out.length; i++) out[i] = Math.abs(x[i]!);
     },
     // d|x| = sign(x); 0 at the kink, as in PyTorch.
@@ -356,6 +371,7 @@ export const primitives: { readonly [P in PrimitiveName]: Primitive<PrimitiveAtt
   pow: unary<{ readonly p: number }>(
     (x, out, { p }) => {
       if (p === 2) for (let i = 0; i < out.length; i++) out[i] = x[i]! * x[i]!;
+      // Stryker disable next-line EqualityOperator: one more pass writes past the typed array's end, a no-op
       else for (let i = 0; i < out.length; i++) out[i] = Math.pow(x[i]!, p);
     },
     // d x^p = p·x^(p−1); for p = 0 the gradient is 0 (p·x^(p−1) would be 0·∞ = NaN at x = 0).
@@ -377,6 +393,7 @@ export const primitives: { readonly [P in PrimitiveName]: Primitive<PrimitiveAtt
   ),
   softplus: unary(
     (x, out) => {
+      // Stryker disable next-line EqualityOperator: one more pass writes past the typed array's end, a no-op
       for (let i = 0; i < out.length; i++) {
         const v = x[i]!;
         out[i] = (v > 0 ? v : 0) + Math.log1p(Math.exp(-Math.abs(v)));
@@ -387,6 +404,7 @@ export const primitives: { readonly [P in PrimitiveName]: Primitive<PrimitiveAtt
   ),
   relu: unary(
     (x, out) => {
+      // Stryker disable next-line EqualityOperator: one more pass writes past the typed array's end, a no-op
       for (let i = 0; i < out.length; i++) {
         const v = x[i]!;
         out[i] = v > 0 ? v : 0;
@@ -398,6 +416,7 @@ export const primitives: { readonly [P in PrimitiveName]: Primitive<PrimitiveAtt
   ),
   tanh: unary(
     (x, out) => {
+      // Stryker disable next-line EqualityOperator: one more pass writes past the typed array's end, a no-op
       for (let i = 0; i < out.length; i++) out[i] = Math.tanh(x[i]!);
     },
     // tanh' = 1 − tanh², read from the output: g·(1 − y²), fused (tanhGrad).
@@ -408,6 +427,7 @@ export const primitives: { readonly [P in PrimitiveName]: Primitive<PrimitiveAtt
   sigmoidGrad: {
     forward: (k) => {
       const [y, g] = k.x as [Float64Array, Float64Array];
+      // Stryker disable next-line EqualityOperator: one more pass writes past the typed array's end, a no-op
       for (let i = 0; i < k.out.length; i++) k.out[i] = g[i]! * y[i]! * (1 - y[i]!);
     },
     // ∂/∂y [g·y(1 − y)] = g·(1 − 2y); ∂/∂g = y(1 − y): itself again.
@@ -419,6 +439,7 @@ export const primitives: { readonly [P in PrimitiveName]: Primitive<PrimitiveAtt
   tanhGrad: {
     forward: (k) => {
       const [y, g] = k.x as [Float64Array, Float64Array];
+      // Stryker disable next-line EqualityOperator: one more pass writes past the typed array's end, a no-op
       for (let i = 0; i < k.out.length; i++) k.out[i] = g[i]! * (1 - y[i]! * y[i]!);
     },
     // ∂/∂y [g·(1 − y²)] = −2gy; ∂/∂g = 1 − y²: itself again.
@@ -486,6 +507,7 @@ export const primitives: { readonly [P in PrimitiveName]: Primitive<PrimitiveAtt
   maxPool2d: {
     forward: (k) => {
       const index = conv.windowArgmax(k.x[0]!, k.shapes[0]!, k.outShape, k.attrs);
+      // Stryker disable next-line EqualityOperator: one more pass writes past the typed array's end, a no-op
       for (let o = 0; o < index.length; o++) k.out[o] = k.x[0]![index[o]!]!;
     },
     // g goes to each window's first maximum (see maxPool2d's NOTE on ties).
@@ -496,6 +518,7 @@ export const primitives: { readonly [P in PrimitiveName]: Primitive<PrimitiveAtt
       const [x, g] = k.x as [Float64Array, Float64Array];
       const index = conv.windowArgmax(x, k.shapes[0]!, k.shapes[1]!, k.attrs);
       k.out.fill(0);
+      // Stryker disable next-line EqualityOperator: one more pass reads index[length], undefined, and so sets a named property of the output array, never one of its elements
       for (let o = 0; o < index.length; o++) {
         const s = index[o]!;
         k.out[s] = k.out[s]! + g[o]!;
@@ -509,6 +532,7 @@ export const primitives: { readonly [P in PrimitiveName]: Primitive<PrimitiveAtt
     forward: (k) => {
       const [x, h] = k.x as [Float64Array, Float64Array];
       const index = conv.windowArgmax(x, k.shapes[0]!, k.outShape, k.attrs);
+      // Stryker disable next-line EqualityOperator: one more pass writes past the typed array's end, a no-op
       for (let o = 0; o < index.length; o++) k.out[o] = h[index[o]!]!;
     },
     // No gradient to x (positions only); the adjoint of a gather is the scatter: maxPool2dGrad.
@@ -538,7 +562,9 @@ export const primitives: { readonly [P in PrimitiveName]: Primitive<PrimitiveAtt
   },
   reshape: {
     view: true,
+    // Stryker disable next-line BlockStatement: a view's output is its input's own buffer (apply passes it, and a tape replays that buffer), so there is nothing to copy
     forward: (k) => {
+      // Stryker disable next-line ConditionalExpression,EqualityOperator: out is always x[0] (see above), and copying a buffer onto itself changes nothing
       if (k.out !== k.x[0]) k.out.set(k.x[0]!);
     },
     // Same values, so the same gradient, read in the input's shape.
@@ -546,7 +572,9 @@ export const primitives: { readonly [P in PrimitiveName]: Primitive<PrimitiveAtt
   },
   detach: {
     view: true,
+    // Stryker disable next-line BlockStatement: a view's output is its input's own buffer (apply passes it, and a tape replays that buffer), so there is nothing to copy
     forward: (k) => {
+      // Stryker disable next-line ConditionalExpression,EqualityOperator: out is always x[0] (see above), and copying a buffer onto itself changes nothing
       if (k.out !== k.x[0]) k.out.set(k.x[0]!);
     },
     // A stop-gradient: recorded only while tracing, so a tape recomputes what it detaches.
@@ -623,6 +651,7 @@ export const primitives: { readonly [P in PrimitiveName]: Primitive<PrimitiveAtt
     },
   },
   sign: unary((x, out) => {
+    // Stryker disable next-line EqualityOperator: one more pass writes past the typed array's end, a no-op
     for (let i = 0; i < out.length; i++) out[i] = Math.sign(x[i]!);
   }, null),
   greater: comparison('greater'),
@@ -673,6 +702,7 @@ export const primitives: { readonly [P in PrimitiveName]: Primitive<PrimitiveAtt
   // Elementwise math (op functions in math.ts). sin and cos are primitives so each rule is the other.
   sin: {
     forward: (k) => {
+      // Stryker disable next-line EqualityOperator: one more pass writes past the typed array's end, a no-op
       for (let i = 0; i < k.out.length; i++) k.out[i] = Math.sin(k.x[0]![i]!);
     },
     // d sin x = cos x
@@ -680,6 +710,7 @@ export const primitives: { readonly [P in PrimitiveName]: Primitive<PrimitiveAtt
   },
   cos: {
     forward: (k) => {
+      // Stryker disable next-line EqualityOperator: one more pass writes past the typed array's end, a no-op
       for (let i = 0; i < k.out.length; i++) k.out[i] = Math.cos(k.x[0]![i]!);
     },
     // d cos x = −sin x
@@ -687,6 +718,7 @@ export const primitives: { readonly [P in PrimitiveName]: Primitive<PrimitiveAtt
   },
   log1p: {
     forward: (k) => {
+      // Stryker disable next-line EqualityOperator: one more pass writes past the typed array's end, a no-op
       for (let i = 0; i < k.out.length; i++) k.out[i] = Math.log1p(k.x[0]![i]!);
     },
     // d log(1 + x) = 1/(1 + x)
