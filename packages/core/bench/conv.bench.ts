@@ -6,7 +6,8 @@
  * allocated once, as a traced tape replays them (the difference from the ops: allocation):
  *   conv1  x [10, 1, 28, 28]  * w [20, 1, 5, 5]   → [10, 20, 24, 24]
  *   conv2  x [10, 20, 12, 12] * w [40, 20, 5, 5]  → [10, 40, 8, 8]
- * FLOPs per pass = 2·N·F·Ho·Wo·C·kh·kw; backward counts two passes (input and filter gradients).
+ * FLOPs per pass = 2·N·F·Ho·Wo·C·kh·kw; backward counts two passes (input and filter gradients),
+ * and fwd+bwd is a training step's three passes over the forward's and backward's time together.
  * Each figure is the median of 9 runs of ~30 ms, wall-clock and per CPU second of this process
  * (on a shared machine the second leaves out time given to other processes).
  *
@@ -84,10 +85,12 @@ for (const c of cases) {
   });
   const rate = (t: { wall: number; cpu: number }, passes: number): string =>
     `${((passes * flop) / t.wall / 1e9).toFixed(1)} (${((passes * flop) / t.cpu / 1e9).toFixed(1)})`;
-  rows.push([c.label, rate(fwd, 1), rate(bwd, 2), rate(replayFwd, 1), rate(replayBwd, 2), rate(dense, 1), `${(fwd.wall * 1e3).toFixed(2)} / ${(bwd.wall * 1e3).toFixed(2)}`]);
+  // A training step's convolution work: one forward and one backward (3 passes) over their total time.
+  const sum = (a: { wall: number; cpu: number }, b: { wall: number; cpu: number }) => ({ wall: a.wall + b.wall, cpu: a.cpu + b.cpu });
+  rows.push([c.label, rate(fwd, 1), rate(bwd, 2), rate(sum(fwd, bwd), 3), rate(replayFwd, 1), rate(replayBwd, 2), rate(sum(replayFwd, replayBwd), 3), rate(dense, 1), `${(fwd.wall * 1e3).toFixed(2)} / ${(bwd.wall * 1e3).toFixed(2)}`]);
 }
 
-const header = ['conv2d float64', 'forward', 'backward', 'replayed fwd', 'replayed bwd', 'dense GEMM', 'ms fwd / bwd (wall)'];
+const header = ['conv2d float64', 'forward', 'backward', 'fwd+bwd', 'replayed fwd', 'replayed bwd', 'replayed fwd+bwd', 'dense GEMM', 'ms fwd / bwd (wall)'];
 const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
 const line = (cells: readonly string[]): string =>
   cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  ');
