@@ -273,10 +273,9 @@ function naiveInputGrad(g: Tensor, w: Tensor, xShape: readonly [number, number, 
 }
 
 /**
- * Stride-1 cases with five to seven channels, so the input gradient also takes the direct
- * kernel (which computes five channels at a time), and filter counts that leave every remainder
- * of its five-row tile; widths leave every remainder of its four-column blocks; padding up to 3
- * puts some output rows wholly in the border (their gradient rows are cut off).
+ * Stride-1 cases (the direct kernel's) with five to seven channels and filter counts that leave
+ * every remainder of its five-row tile; widths leave every remainder of its four-column blocks;
+ * padding up to 3 puts some output rows wholly in the border.
  */
 const directCaseArb: fc.Arbitrary<ConvCase> = fc
   .record({ N: dim(1, 2), C: dim(5, 7), F: dim(1, 7), kh: dim(1, 4), kw: dim(1, 4), padding: fc.constantFrom<Padding>(0, 1, 3, 'same') })
@@ -319,7 +318,7 @@ describe('stride 1: the direct kernel (patches read in place) against the defini
 
   it('batches larger than one chunk of the workspace: forward and input gradient in several passes', () => {
     // One bordered image and its output take 5·302·302 + 4·300·300 > 2^19 elements of the 2^20
-    // chunk: one image per pass, three passes.
+    // chunk: one image per pass, three passes (and the input gradient's im2col chunks likewise).
     const c: ConvCase = { x: [3, 5, 300, 300], w: [4, 5, 3, 3], stride: [1, 1], padding: 1 };
     const x = fromData(sine(3 * 5 * 300 * 300, 2), c.x);
     const w = fromData(sine(4 * 5 * 3 * 3, 3), c.w);
