@@ -25,6 +25,8 @@ import json
 import time
 
 import numpy as np
+
+from numpy_epoch import read_idx, sigmoid  # the dense peer beside this file
 from numpy.lib.stride_tricks import sliding_window_view
 
 K = 5  # kernel size
@@ -51,18 +53,6 @@ def keep_temporaries_in_heap():
         return libc.mallopt(m_mmap_threshold, 64 << 20) == 1 and libc.mallopt(m_trim_threshold, 256 << 20) == 1
     except (OSError, AttributeError):
         return False
-
-
-def read_idx(path):
-    with open(path, "rb") as f:
-        data = f.read()
-    ndim = data[3]
-    dims = [int.from_bytes(data[4 + 4 * i: 8 + 4 * i], "big") for i in range(ndim)]
-    return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * ndim).reshape(dims)
-
-
-def sigmoid(z):
-    return 1.0 / (1.0 + np.exp(-z))
 
 
 def patches(x):
