@@ -301,8 +301,9 @@ let convModule: WebAssembly.Module | undefined;
 let wasmIm2col = true;
 
 /**
- * Turns the WebAssembly im2col/col2im off (true: on where supported), so tests run the
- * JavaScript loops that serve where WebAssembly SIMD is not available.
+ * Turns conv.wat's kernels off (true: on where supported): im2col/col2im, the direct stride-1
+ * convolution and the 2×2 pooling argmax, so tests run the JavaScript loops and products that
+ * serve where WebAssembly SIMD is not available.
  * @param enabled - use the WebAssembly kernels when supported
  */
 export function setWasmIm2col(enabled: boolean): void {
