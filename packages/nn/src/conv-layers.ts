@@ -4,7 +4,7 @@
  * [C·H·W, m] that `Dense` reads.
  */
 import { type Rng, ShapeError, type Tensor, avgPool2d, conv2d, createRng, fromData, maxPool2d, randn, zeros } from '@nabla/core';
-import { type Activation, type ActivationName, getActivation, identity } from './activations.ts';
+import { type Activation, type ActivationName, getActivation, identity, relu, sigmoid, tanh } from './activations.ts';
 import { type InitName, checkInit } from './init.ts';
 import { Module } from './module.ts';
 
@@ -178,8 +178,11 @@ export class Conv2d extends Module {
   }
 }
 
-/** The activations that commute with max-pooling (increasing and elementwise). */
-export const POOL_COMMUTING: ReadonlySet<string> = new Set<ActivationName>(['sigmoid', 'relu', 'tanh', 'identity']);
+/**
+ * The built-in activations that commute with max-pooling (increasing and elementwise): the
+ * objects themselves, so an activation of the user's that merely shares a name is not trusted.
+ */
+export const POOL_COMMUTING: ReadonlySet<Activation> = new Set<Activation>([sigmoid, relu, tanh, identity]);
 
 /** The saved form of a pooling layer. */
 export interface Pool2dJSON {

@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { type Tensor, fromData, grad, randn } from '@nabla/core';
 import { AvgPool2d, Conv2d, MaxPool2d, Sequential } from './index.ts';
-import type { ActivationName } from './activations.ts';
+import { type ActivationName, getActivation } from './activations.ts';
 
 const cases: { activation: ActivationName; scale: number; pool: [number, number] }[] = [
   { activation: 'sigmoid', scale: 1, pool: [2, 2] },
@@ -41,6 +41,24 @@ describe('Sequential(Conv2d, MaxPool2d): pooled before the bias and σ', () => {
       for (let k = 0; k < 3; k++) expect(gFused[k]!.data).toBeAllclose(gStep[k]!.data, { rtol: 1e-12, atol: 1e-12 });
     });
   }
+
+  it('a subclass that overrides forward, or an activation of the user\'s named like a built-in one, keeps the layer order', () => {
+    const x = randn([1, 1, 6, 6], { seed: 3 });
+    class Doubled extends Conv2d {
+      override forward(input: Tensor): Tensor {
+        return super.forward(input).mul(2);
+      }
+    }
+    const doubled = new Doubled(1, 2, 3, { activation: 'sigmoid', seed: 1 });
+    const pool = new MaxPool2d(2);
+    expect(Array.from(new Sequential(doubled, pool).forward(x).data)).toEqual(Array.from(pool.forward(doubled.forward(x)).data));
+    // "sigmoid" by name only: x ↦ −x is decreasing, so pooling first would pick the wrong element
+    const negated = { ...getActivation('sigmoid'), apply: (z: Tensor) => z.neg() };
+    const conv = new Conv2d(1, 2, 3, { activation: negated, seed: 1 });
+    const y = new Sequential(conv, pool).forward(x);
+    expect(y.node?.op).toBe('maxPool2d');
+    expect(Array.from(y.data)).toEqual(Array.from(pool.forward(conv.forward(x)).data));
+  });
 
   it('a Conv2d alone or followed by an AvgPool2d keeps the layer order (σ does not commute with a mean)', () => {
     const conv = new Conv2d(1, 2, 3, { activation: 'sigmoid', seed: 1 });

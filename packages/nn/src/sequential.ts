@@ -30,8 +30,9 @@ export class Sequential extends Module {
   }
 
   /**
-   * Applies every layer in turn. A `Conv2d` whose σ commutes with a maximum (sigmoid, relu,
-   * tanh, identity) followed by a `MaxPool2d` runs as one step, pooling before the bias and σ
+   * Applies every layer in turn. A `Conv2d` whose σ commutes with a maximum (the built-in
+   * sigmoid, relu, tanh, identity) followed by a `MaxPool2d`, neither with its forward
+   * overridden, runs as one step, pooling before the bias and σ
    * ({@link Conv2d.forwardPooled}): the same values and gradients, with σ on a quarter of the
    * values at 2×2 windows.
    * @param x - the input of the first layer
@@ -42,7 +43,11 @@ export class Sequential extends Module {
     for (let i = 0; i < layers.length; i++) {
       const layer = layers[i]!;
       const next = layers[i + 1];
-      if (layer instanceof Conv2d && next instanceof MaxPool2d && POOL_COMMUTING.has(layer.activation.name)) {
+      // Only the layers' own forward passes: a subclass that overrides one keeps it.
+      if (
+        layer instanceof Conv2d && layer.forward === Conv2d.prototype.forward && POOL_COMMUTING.has(layer.activation) &&
+        next instanceof MaxPool2d && next.forward === MaxPool2d.prototype.forward
+      ) {
         a = layer.forwardPooled(a, next);
         i++;
       } else a = layer instanceof Module ? layer.forward(a) : layer(a);
