@@ -22,7 +22,7 @@
 //        [--conv direct|im2col] [--seed 1] [--runs 1] [--eta 0.1]
 import { parseArgs } from 'node:util';
 import { loadMnist } from '../src/dataset.ts';
-import { loadTf, out, positiveInt } from './tfjs_setup.ts';
+import { loadTf, normals, out, permutation, positiveInt, rng } from './tfjs_setup.ts';
 
 type Tensor = import('@tensorflow/tfjs-core').Tensor;
 type T2 = import('@tensorflow/tfjs-core').Tensor2D;
@@ -83,39 +83,6 @@ const eye = new Float32Array(K * K * K * K);
 for (let p = 0; p < K * K; p++) eye[p * K * K + p] = 1;
 const PATCH = tf.tensor4d(eye, [K, K, 1, K * K]);
 
-// ---- seeded randomness: splitmix32 uniforms, Box–Muller normals, Fisher–Yates permutation ------
-
-function rng(s: number): () => number {
-  let state = s >>> 0;
-  return () => {
-    state = (state + 0x9e3779b9) >>> 0;
-    let z = state;
-    z = Math.imul(z ^ (z >>> 16), 0x85ebca6b);
-    z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
-    return ((z ^ (z >>> 16)) >>> 0) / 4294967296;
-  };
-}
-function normals(n: number, uniform: () => number): Float32Array {
-  const v = new Float32Array(n);
-  for (let i = 0; i < n; i += 2) {
-    const r = Math.sqrt(-2 * Math.log(1 - uniform()));
-    const t = 2 * Math.PI * uniform();
-    v[i] = r * Math.cos(t);
-    if (i + 1 < n) v[i + 1] = r * Math.sin(t);
-  }
-  return v;
-}
-function permutation(n: number, uniform: () => number): Int32Array {
-  const p = new Int32Array(n);
-  for (let i = 0; i < n; i++) p[i] = i;
-  for (let i = n - 1; i > 0; i--) {
-    const j = Math.floor(uniform() * (i + 1));
-    const t = p[i]!;
-    p[i] = p[j]!;
-    p[j] = t;
-  }
-  return p;
-}
 
 // ---- network --------------------------------------------------------------------------------------
 

@@ -1,6 +1,6 @@
 // What the two TensorFlow.js peers (tfjs_epoch.ts, tfjs_conv_epoch.ts) share: integer flags,
-// stdout kept for the JSON result line, and TF.js loaded on the cpu or wasm (SIMD) backend with
-// the wasm binary it instantiated checked.
+// stdout kept for the JSON result line, TF.js loaded on the cpu or wasm (SIMD) backend with the
+// wasm binary it instantiated checked, and their seeded randomness.
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { readFileSync } from 'node:fs';
@@ -60,4 +60,41 @@ export async function loadTf(backend: 'cpu' | 'wasm'): Promise<Tf> {
   await tf.ready();
   console.error(`tf.getBackend() = ${tf.getBackend()}, tfjs-core ${tf.version_core}`);
   return tf;
+}
+
+// ---- seeded randomness: splitmix32 uniforms, Box–Muller normals, Fisher–Yates permutation ------
+
+/** A seeded uniform generator on [0, 1) (splitmix32). */
+export function rng(s: number): () => number {
+  let state = s >>> 0;
+  return () => {
+    state = (state + 0x9e3779b9) >>> 0;
+    let z = state;
+    z = Math.imul(z ^ (z >>> 16), 0x85ebca6b);
+    z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
+    return ((z ^ (z >>> 16)) >>> 0) / 4294967296;
+  };
+}
+/** n standard normals (Box–Muller) from `uniform`. */
+export function normals(n: number, uniform: () => number): Float32Array {
+  const v = new Float32Array(n);
+  for (let i = 0; i < n; i += 2) {
+    const r = Math.sqrt(-2 * Math.log(1 - uniform()));
+    const t = 2 * Math.PI * uniform();
+    v[i] = r * Math.cos(t);
+    if (i + 1 < n) v[i + 1] = r * Math.sin(t);
+  }
+  return v;
+}
+/** A uniform random permutation of 0 … n−1 (Fisher–Yates). */
+export function permutation(n: number, uniform: () => number): Int32Array {
+  const p = new Int32Array(n);
+  for (let i = 0; i < n; i++) p[i] = i;
+  for (let i = n - 1; i > 0; i--) {
+    const j = Math.floor(uniform() * (i + 1));
+    const t = p[i]!;
+    p[i] = p[j]!;
+    p[j] = t;
+  }
+  return p;
 }
