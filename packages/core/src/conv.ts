@@ -488,8 +488,8 @@ export function conv2dForward(x: Float64Array, w: Float64Array, out: Float64Arra
  * uses it.
  * @param src - images [N, Ci, Hs, Ws]
  * @param srcShape - [N, Ci, Hs, Ws]
- * @param top - row of the padded plane where the image's row 0 lands (negative: rows cut off)
- * @param left - the same for columns
+ * @param top - the zero rows above the image (its row 0 lands on this row of the padded plane)
+ * @param left - the zero columns to its left
  * @param filters - [Fo × Ci·kh·kw], row-major
  * @param kernel - [Fo, kh, kw]
  * @param outHW - [Ho, Wo]
@@ -513,10 +513,11 @@ function direct(src: Float64Array, srcShape: Shape, top: number, left: number, f
   for (let c = 0, k = 0; c < Ci; c++) {
     for (let a = 0; a < kh; a++) for (let b = 0; b < kw; b++, k++) off[k] = 8 * ((c * Hp + a) * Wp + b);
   }
-  // Row r of a padded plane is the image's row r − top; only rows and columns inside it are copied.
-  const r0 = Math.max(0, top);
+  // Row r of a padded plane is the image's row r − top; only rows and columns inside it are
+  // copied (with 'same' padding the outputs may not read the image's last rows or columns).
+  const r0 = top;
   const r1 = Math.min(Hp, Hs + top);
-  const c0 = Math.max(0, left);
+  const c0 = left;
   const c1 = Math.min(Wp, Ws + left);
   for (let n0 = 0; n0 < N; n0 += nb) {
     const m = Math.min(nb, N - n0);
