@@ -159,6 +159,24 @@ for (const impl of selected) {
 const get = (name: string, batch: number) => table.get(`${name}@${batch}`);
 
 const peers = ['numpy-float64', 'numpy-float32', 'tfjs-wasm', 'tfjs-cpu'];
+
+/** A table of each nabla implementation's time over each peer's, per batch size, in one section. */
+function printRatios(title: string, first: string, ours: readonly { name: string }[], time: (name: string, batch: number) => { seconds: number } | undefined): void {
+  console.log(`\n${title}`);
+  console.log(`| ${first} | batch | ${peers.map((p) => `/ ${p}`).join(' | ')} |`);
+  console.log(`|---|---|${peers.map(() => '---').join('|')}|`);
+  for (const impl of ours) {
+    for (const b of batches) {
+      const t = time(impl.name, b);
+      if (t === undefined) continue;
+      const cells = peers.map((p) => {
+        const q = time(p, b);
+        return q === undefined ? 'n/a' : `${(t.seconds / q.seconds).toFixed(2)}×`;
+      });
+      console.log(`| ${impl.name} | ${b} | ${cells.join(' | ')} |`);
+    }
+  }
+}
 // The dense section's tables, unless --only left it no implementation.
 if (table.size > 0) {
   console.log(`| implementation | ${batches.map((b) => `batch ${b}: s/epoch (test acc.)`).join(' | ')} |`);
@@ -171,21 +189,7 @@ if (table.size > 0) {
     console.log(`| ${impl.name} | ${cells.join(' | ')} |`);
   }
 
-  const ours = selected.filter((i) => !i.peer);
-  console.log('\nratios (nabla time / peer time; below 1 means nabla is faster):');
-  console.log(`| nabla engine | batch | ${peers.map((p) => `/ ${p}`).join(' | ')} |`);
-  console.log(`|---|---|${peers.map(() => '---').join('|')}|`);
-  for (const impl of ours) {
-    for (const b of batches) {
-      const t = get(impl.name, b);
-      if (t === undefined) continue;
-      const cells = peers.map((p) => {
-        const q = get(p, b);
-        return q === undefined ? 'n/a' : `${(t.seconds / q.seconds).toFixed(2)}×`;
-      });
-      console.log(`| ${impl.name} | ${b} | ${cells.join(' | ')} |`);
-    }
-  }
+  printRatios('ratios (nabla time / peer time; below 1 means nabla is faster):', 'nabla engine', selected.filter((i) => !i.peer), get);
   for (const b of batches) {
     const user = get(cli.name, b);
     const engine = get('nabla-autodiff-float64', b);
@@ -320,18 +324,5 @@ async function convSection(): Promise<void> {
   }
   const ours = chosen.filter((x) => !x.peer);
   if (ours.length === 0) return;
-  console.log('\nconv-net ratios (nabla time / peer time, scaled epochs; below 1 means nabla is faster):');
-  console.log(`| nabla | batch | ${peers.map((p) => `/ ${p}`).join(' | ')} |`);
-  console.log(`|---|---|${peers.map(() => '---').join('|')}|`);
-  for (const i of ours) {
-    for (const b of batches) {
-      const t = cget(i.name, b);
-      if (t === undefined) continue;
-      const cells = peers.map((p) => {
-        const q = cget(p, b);
-        return q === undefined ? 'n/a' : `${(t.seconds / q.seconds).toFixed(2)}×`;
-      });
-      console.log(`| ${i.name} | ${b} | ${cells.join(' | ')} |`);
-    }
-  }
+  printRatios('conv-net ratios (nabla time / peer time, scaled epochs; below 1 means nabla is faster):', 'nabla', ours, cget);
 }
