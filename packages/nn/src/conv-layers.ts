@@ -133,10 +133,15 @@ export class Conv2d extends Module {
    * @throws ShapeError when `x` is not [m, C, H, W] with this layer's C, or too small for the kernel
    */
   weightedInput(x: Tensor): Tensor {
+    return this.convolve(x).add(this.bias.reshape([this.outChannels, 1, 1]));
+  }
+
+  /** conv2d(x, w), after checking that `x` is [m, C, H, W] with this layer's C. */
+  private convolve(x: Tensor): Tensor {
     if (x.rank !== 4 || x.shape[1] !== this.inChannels) {
       throw new ShapeError('Conv2d', `expected input [m, ${this.inChannels}, H, W], got [${x.shape.join(',')}]`, [x.shape]);
     }
-    return conv2d(x, this.weight, { stride: this.stride, padding: this.padding }).add(this.bias.reshape([this.outChannels, 1, 1]));
+    return conv2d(x, this.weight, { stride: this.stride, padding: this.padding });
   }
 
   /**
@@ -156,10 +161,10 @@ export class Conv2d extends Module {
    * σ is sigmoid, relu, tanh or identity.
    * @param x - [m, C, H, W]
    * @param pool - the max-pooling layer that follows
+   * @throws ShapeError when `x` is not [m, C, H, W] with this layer's C, as {@link Conv2d.forward}
    */
   forwardPooled(x: Tensor, pool: MaxPool2d): Tensor {
-    const z = conv2d(x, this.weight, { stride: this.stride, padding: this.padding });
-    return this.activation.apply(pool.forward(z).add(this.bias.reshape([this.outChannels, 1, 1])));
+    return this.activation.apply(pool.forward(this.convolve(x)).add(this.bias.reshape([this.outChannels, 1, 1])));
   }
 
   /** The saved form. */

@@ -60,6 +60,11 @@ describe('Sequential(Conv2d, MaxPool2d): pooled before the bias and σ', () => {
     expect(Array.from(y.data)).toEqual(Array.from(pool.forward(conv.forward(x)).data));
   });
 
+  it('a wrong input through the pooled route gets the layer\'s own ShapeError', () => {
+    const model = new Sequential(new Conv2d(2, 3, 3, { activation: 'sigmoid', seed: 1 }), new MaxPool2d(2));
+    expect(() => model.forward(randn([1, 1, 6, 6]))).toThrow(/^Conv2d: expected input \[m, 2, H, W\], got \[1,1,6,6\]$/);
+  });
+
   it('a Conv2d alone or followed by an AvgPool2d keeps the layer order (σ does not commute with a mean)', () => {
     const conv = new Conv2d(1, 2, 3, { activation: 'sigmoid', seed: 1 });
     const x = randn([1, 1, 6, 6], { seed: 2 });
