@@ -94,7 +94,7 @@ export {
 } from './gradcheck.ts';
 export { customOp, type CustomOpSpec, type CustomOpContext } from './custom.ts';
 export { toDot, type DotOptions } from './dot.ts';
-export { trace, type Tape, type TraceOptions } from './tape.ts';
+export { trace, type Tape, type TapeBuffer, type TraceOptions } from './tape.ts';
 export { ShapeError, DTypeError, GradError, AnomalyError } from './errors.ts';
 export { type Shape, broadcastShapes, sizeOf } from './shape.ts';
 export { sumToShape } from './broadcast.ts';

@@ -1,7 +1,12 @@
-import { GradError, formatShape } from './errors.ts';
+import { AnomalyError, DTypeError, GradError, ShapeError, formatShape } from './errors.ts';
 import { propagate, topologicalOrder } from './autograd.ts';
+import { type FloatDType, type MatrixKernels, arenaOf } from './backend.ts';
 import { type GemmLayout, gemm } from './gemm-dispatch.ts';
+import { type Primitive, type PrimitiveName, primitives } from './primitives.ts';
 import { Tensor, type Tracer, anomalyChecksOn, checkForward, noGrad, runKernel, withTracer } from './tensor.ts';
+
+/** A tape buffer: float64, or float32 in a tape traced with float32 kernels. */
+export type TapeBuffer = Float64Array | Float32Array;
 
 /** Options of {@link trace}. */
 export interface TraceOptions {
@@ -11,6 +16,28 @@ export interface TraceOptions {
    * @param n - number of float64 elements
    */
   allocate?: (n: number) => Float64Array;
+  /**
+   * The matrix kernels the tape runs on (`createKernels`, or `withHelperThread` of them for a
+   * second core): its buffers come from `kernels.alloc`, and its 2-D matrix products (the
+   * forward's, the rules' and `sgdStep`'s update) are `kernels.gemmNN/NT/TN`. Exclusive with
+   * `allocate`.
+   *
+   * With float32 kernels the tape stores and computes in float32: the graph is traced in float64
+   * as usual, then every tensor of the program gets a float32 buffer ({@link Tape.buffer}),
+   * initialised from its traced value. Matrix products and σ run the kernels' float32 SIMD; the
+   * elementwise ops, broadcasts and reductions run their own loops on the float32 buffers
+   * (each result rounded to float32 as it is stored); every other op (convolutions, pooling,
+   * gathers, custom ops' primitives) computes in float64 on copies and stores the result in
+   * float32, so it gives the float64 op's values rounded. A custom op made with `customOp` cannot
+   * run there (its forward reads float64 tensors) and is refused when traced.
+   */
+  kernels?: MatrixKernels;
+  /**
+   * Float32 tapes only: the buffers to use for some leaves, instead of fresh ones. Tapes traced
+   * for several batch sizes share their parameters this way, so one tape's `sgdStep` updates the
+   * weights the others read.
+   */
+  leafBuffers?: ReadonlyMap<Tensor, Float32Array>;
 }
 
 /**
@@ -50,6 +77,17 @@ export interface Tape {
    * @throws RangeError when `lr` or a decay is not a finite number
    */
   sgdStep(lr: number, decay?: (leaf: Tensor) => number): void;
+  /** Storage type of the tape's buffers: float32 when traced with float32 `kernels`. */
+  readonly dtype: FloatDType;
+  /**
+   * The buffer the tape reads and writes for `t`, one of its leaves or traced tensors. In a
+   * float64 tape it is `t.data`. In a float32 tape it is the tape's own float32 copy: write a
+   * new input batch there, and read the parameters there after `sgdStep` (the leaves' `data`
+   * keeps the values they had when traced).
+   * @param t - a leaf the traced function read, or a tensor it computed
+   * @throws GradError when `t` is not part of this tape
+   */
+  buffer(t: Tensor): TapeBuffer;
   /** Number of forward ops replayed (ops on constants only are computed once, when traced). */
   readonly size: number;
   /** Number of backward ops replayed (the rules' ops). */
@@ -77,7 +115,14 @@ export interface Tape {
  * @param options - `allocate` for the tape's buffers
  */
 export function trace(fn: () => Tensor, options: TraceOptions = {}): Tape {
-  const allocate = options.allocate ?? ((n: number) => new Float64Array(n));
+  const kernels = options.kernels;
+  if (kernels !== undefined && options.allocate !== undefined) throw new TypeError("trace: pass allocate or kernels, not both (the kernels allocate the tape's buffers)");
+  const dtype: FloatDType = kernels === undefined ? 'float64' : kernels.dtype;
+  if (dtype !== 'float64' && dtype !== 'float32') throw new DTypeError('trace', `kernels of unknown dtype '${String(dtype)}'; expected float64 or float32`);
+  const f32 = dtype === 'float32';
+  if (options.leafBuffers !== undefined && !f32) throw new TypeError("trace: leafBuffers are for float32 kernels; a float64 tape reads each leaf's own data");
+  // A float32 tape traces in ordinary float64 memory: those values only seed its own buffers.
+  const allocate = options.allocate ?? (kernels !== undefined && !f32 ? (n: number) => kernels.alloc(n) as Float64Array : (n: number) => new Float64Array(n));
   const constants = new Set<Tensor>();
   const tracer: Tracer = { allocate, constants };
   const output = withTracer(tracer, fn);
@@ -108,17 +153,102 @@ export function trace(fn: () => Tensor, options: TraceOptions = {}): Tape {
     // Stryker disable next-line ConditionalExpression: folding a custom op of constants once equals recomputing it (its forward is a function of its inputs)
     if (t.node!.primitive !== undefined && t.node!.inputs.every((x) => constant.has(x))) constant.add(t);
   }
-  const program = (order: readonly Tensor[]): (() => void)[] =>
-    order.filter((t) => !constant.has(t)).map((t) => {
-      const node = t.node!;
-      const primitive = node.primitive;
-      if (primitive === undefined) return () => t.data.set(node.recompute!().data);
-      const k = { x: node.inputs.map((x) => x.data), shapes: node.inputs.map((x) => x.shape), out: t.data, outShape: t.shape, attrs: node.attrs as never };
-      return () => primitive.forward(k);
-    });
+  const known = new Set<Tensor>([output, ...forwardOrder, ...backwardOrder, ...gradOf.values()]);
+  for (const t of [...forwardOrder, ...backwardOrder]) for (const x of t.node!.inputs) known.add(x);
+
+  // The buffer of each tensor: its own data in float64; in float32 one buffer from the kernels
+  // per tensor (a view shares its input's), seeded with the traced value.
+  const store = new Map<Tensor, TapeBuffer>();
+  if (options.leafBuffers !== undefined) {
+    for (const [leaf, b] of options.leafBuffers) {
+      if (!(b instanceof Float32Array)) throw new DTypeError('trace', `leafBuffers: the buffer of ${leaf.name ?? 'a leaf'} must be a Float32Array, got ${(b as { constructor?: { name?: string } })?.constructor?.name ?? typeof b}`);
+      if (leaf.node !== null) throw new GradError('trace', `leafBuffers: ${leaf.name ?? 'a tensor'} is computed by op '${leaf.node.op}', not a leaf`);
+      if (b.length !== leaf.size) throw new ShapeError('trace', `leafBuffers: the buffer of ${leaf.name ?? 'a leaf'} has ${b.length} elements, its shape ${formatShape(leaf.shape)} needs ${leaf.size}`);
+      store.set(leaf, b);
+    }
+  }
+  const bufOf = (t: Tensor): TapeBuffer => {
+    if (!f32) return t.data;
+    let b = store.get(t);
+    if (b === undefined) {
+      const node = t.node;
+      if (node !== null && node.primitive?.view === true) b = bufOf(node.inputs[0]!);
+      else {
+        b = kernels!.alloc(t.size);
+        b.set(t.data);
+      }
+      store.set(t, b);
+    }
+    return b;
+  };
+
+  // A 2-D product on the kernels: the float32 tape's only kind; in float64 when the three
+  // buffers live in the kernels' memory (a helper thread then shares it), else the dispatch.
+  const productOn = (layout: GemmLayout, A: TapeBuffer, B: TapeBuffer, C: TapeBuffer): ((M: number, N: number, K: number, acc: boolean) => void) => {
+    if (kernels !== undefined && (f32 || !kernels.simd || arenaOf(A as Float64Array, B as Float64Array, C as Float64Array) !== null)) {
+      const g = layout === 'NN' ? kernels.gemmNN : layout === 'NT' ? kernels.gemmNT : kernels.gemmTN;
+      return (M, N, K, acc) => g(M, N, K, A, B, C, acc);
+    }
+    return (M, N, K, acc) => gemm(layout, M, N, K, A as Float64Array, B as Float64Array, C as Float64Array, acc);
+  };
+  const step = (t: Tensor): (() => void) => {
+    const node = t.node!;
+    const primitive = node.primitive;
+    const out = bufOf(t);
+    if (primitive === undefined) {
+      // A custom op recomputes from its input tensors' float64 data, which a float32 tape does
+      // not keep current; one without inputs (a random draw) reads nothing.
+      if (f32 && node.inputs.length > 0) throw new DTypeError('trace', `op '${node.op}' is a custom op, whose forward reads float64 tensors; a float32 tape cannot replay it (trace with float64 kernels)`);
+      return () => out.set(node.recompute!().data);
+    }
+    const x = node.inputs.map(bufOf);
+    const shapes = node.inputs.map((i) => i.shape);
+    if (primitive === (primitives.matmul as Primitive<never>) && kernels !== undefined) {
+      const [a, b] = node.inputs as [Tensor, Tensor];
+      const { transA, transB } = node.attrs as { transA: boolean; transB: boolean };
+      if (a.rank === 2 && b.rank === 2 && t.rank === 2 && !(transA && transB)) {
+        const run = productOn(transA ? 'TN' : transB ? 'NT' : 'NN', x[0]!, x[1]!, out);
+        const M = t.shape[0]!;
+        const N = t.shape[1]!;
+        const K = transA ? a.shape[0]! : a.shape[1]!;
+        return () => run(M, N, K, false);
+      }
+    }
+    if (f32 && primitive === (primitives.sigmoid as Primitive<never>) && kernels!.sigmoid !== undefined) {
+      const sigmoid = kernels!.sigmoid;
+      const z = x[0]!;
+      return () => sigmoid(z, out);
+    }
+    if (!f32 || FLOAT32_LOOPS.has(primitive)) {
+      const k = { x, shapes, out, outShape: t.shape, attrs: node.attrs as never };
+      return () => primitive.forward(k as never);
+    }
+    // Everything else (SIMD kernels of float64 only, index walks) in float64 on copies.
+    const x64 = node.inputs.map((i) => new Float64Array(i.size));
+    const out64 = new Float64Array(t.size);
+    const k = { x: x64, shapes, out: out64, outShape: t.shape, attrs: node.attrs as never };
+    return () => {
+      for (let i = 0; i < x.length; i++) x64[i]!.set(x[i]!);
+      primitive.forward(k);
+      out.set(out64);
+    };
+  };
+  const program = (order: readonly Tensor[]): (() => void)[] => order.filter((t) => !constant.has(t)).map(step);
   const forwardSteps = program(forwardOrder);
   const backwardSteps = program(backwardOrder);
   const grads = [...gradOf];
+  // A float32 tape's `.grad` are float64 tensors of its own, refilled by each backward().
+  const gradCopies = f32 ? grads.map(([, g]) => new Tensor(new Float64Array(g.size), g.shape)) : [];
+  const publishGrads = (leavesOnly: boolean): void => {
+    for (let i = 0; i < grads.length; i++) {
+      const [t, g] = grads[i]!;
+      if (!leavesOnly && t.node === null) continue;
+      if (f32) {
+        gradCopies[i]!.data.set(bufOf(g));
+        t.grad = gradCopies[i]!;
+      } else t.grad = g;
+    }
+  };
   // With anomaly detection on, each replayed op's output is checked as eager ops check theirs.
   const checked = (order: readonly Tensor[], steps: readonly (() => void)[]): (() => void) => {
     const replayed = order.filter((t) => !constant.has(t));
@@ -127,7 +257,8 @@ export function trace(fn: () => Tensor, options: TraceOptions = {}): Tape {
         steps[k]!();
         const t = replayed[k]!;
         const op = t.node!.gradOf !== undefined ? `${t.node!.op} (rule of ${t.node!.gradOf})` : t.node!.op;
-        checkForward(op, t.node!.inputs, t.data, t.shape);
+        if (f32) checkBuffers(op, t.node!.inputs, t.node!.inputs.map(bufOf), bufOf(t), t.shape);
+        else checkForward(op, t.node!.inputs, t.data, t.shape);
       }
     };
   };
@@ -137,7 +268,7 @@ export function trace(fn: () => Tensor, options: TraceOptions = {}): Tape {
   // the product accumulates −lr·op(A)·op(B) into the leaf instead, from a scaled copy of A.
   const readByBackward = new Set(backwardOrder.flatMap((t) => t.node!.inputs));
   const leaves = grads.filter(([t]) => t.node === null && t.requiresGrad);
-  const fused = new Map<Tensor, { layout: GemmLayout; M: number; N: number; K: number; A: Float64Array; B: Float64Array; scaled: Float64Array }>();
+  const fused = new Map<Tensor, { run: (M: number, N: number, K: number, acc: boolean) => void; M: number; N: number; K: number; A: TapeBuffer; scaled: TapeBuffer }>();
   for (const [leaf, g] of leaves) {
     const node = g.node;
     if (node === null || node.op !== 'matmul' || constant.has(g) || readByBackward.has(g) || inForward.has(g) || g.rank !== 2) continue;
@@ -146,9 +277,11 @@ export function trace(fn: () => Tensor, options: TraceOptions = {}): Tape {
     if (a.rank !== 2 || b.rank !== 2 || (transA && transB)) continue;
     // An operand that shares storage with a leaf (a parameter, or a detached view of one) may be
     // updated before this product reads it: such a gradient is written out and applied instead.
-    if (leaves.some(([l]) => overlaps(l.data, a.data) || overlaps(l.data, b.data))) continue;
+    if (leaves.some(([l]) => overlaps(bufOf(l), bufOf(a)) || overlaps(bufOf(l), bufOf(b)))) continue;
     const K = transA ? a.shape[0]! : a.shape[1]!;
-    fused.set(leaf, { layout: transA ? 'TN' : transB ? 'NT' : 'NN', M: g.shape[0]!, N: g.shape[1]!, K, A: a.data, B: b.data, scaled: allocate(a.size) });
+    const scaled = kernels !== undefined ? kernels.alloc(a.size) : allocate(a.size);
+    const run = productOn(transA ? 'TN' : transB ? 'NT' : 'NN', scaled, bufOf(b), bufOf(leaf));
+    fused.set(leaf, { run, M: g.shape[0]!, N: g.shape[1]!, K, A: bufOf(a), scaled });
   }
   const fusedGrads = new Set([...fused.keys()].map((leaf) => gradOf.get(leaf)!));
   const sgdSteps = program(backwardOrder.filter((t) => !fusedGrads.has(t)));
@@ -158,17 +291,24 @@ export function trace(fn: () => Tensor, options: TraceOptions = {}): Tape {
     return f;
   };
   const backwardChecked = checked(backwardOrder, backwardSteps);
+  const leafBuffers = leaves.map(([leaf, g]) => [bufOf(leaf), bufOf(g)] as const);
+  const outputBuffer = bufOf(output);
 
   return {
     output,
+    dtype,
     size: forwardSteps.length,
     backwardSize: backwardSteps.length,
+    buffer(t: Tensor): TapeBuffer {
+      if (!known.has(t)) throw new GradError('Tape.buffer', `${t instanceof Tensor ? `the tensor${t.name !== undefined ? ` ${t.name}` : ''} of shape ${formatShape(t.shape)}` : String(t)} is not part of this tape`);
+      return bufOf(t);
+    },
     forward(): number {
       noGrad(() => {
         if (anomalyChecksOn()) runKernel(forwardChecked);
         else for (let k = 0; k < forwardSteps.length; k++) forwardSteps[k]!();
       });
-      return output.data[0]!;
+      return outputBuffer[0]!;
     },
     backward(): void {
       noGrad(() => {
@@ -176,7 +316,7 @@ export function trace(fn: () => Tensor, options: TraceOptions = {}): Tape {
         else for (let k = 0; k < backwardSteps.length; k++) backwardSteps[k]!();
       });
       // Re-attached every time: an eager backward() in between may have replaced `.grad`.
-      for (const [t, g] of grads) t.grad = g;
+      publishGrads(true);
     },
     sgdStep(lr: number, decay?: (leaf: Tensor) => number): void {
       if (typeof lr !== 'number' || !Number.isFinite(lr)) throw new RangeError(`Tape.sgdStep: lr must be a finite number, got ${String(lr)}`);
@@ -187,27 +327,53 @@ export function trace(fn: () => Tensor, options: TraceOptions = {}): Tape {
         else for (let k = 0; k < sgdSteps.length; k++) sgdSteps[k]!();
       });
       for (let i = 0; i < leaves.length; i++) {
-        const [leaf, g] = leaves[i]!;
-        const p = leaf.data;
+        const [leaf] = leaves[i]!;
+        const [p, d] = leafBuffers[i]!;
         const f = factors[i]!;
         const product = checkedRun ? undefined : fused.get(leaf);
         if (f !== 1) for (let j = 0; j < p.length; j++) p[j] = f * p[j]!;
         if (product === undefined) {
-          const d = g.data;
           for (let j = 0; j < p.length; j++) p[j] = p[j]! - lr * d[j]!;
         } else {
           const { A, scaled } = product;
           for (let j = 0; j < A.length; j++) scaled[j] = -lr * A[j]!;
-          gemm(product.layout, product.M, product.N, product.K, scaled, product.B, p, true);
+          product.run(product.M, product.N, product.K, true);
         }
         leaf.grad = null;
       }
-      for (const [t, g] of grads) if (t.node !== null) t.grad = g;
+      publishGrads(false);
     },
   };
 }
 
+/**
+ * The primitives whose forward is a plain loop over its buffers (no SIMD kernel of float64, no
+ * index arithmetic on values), so it runs on a float32 tape's buffers as they are.
+ */
+const FLOAT32_LOOPS: ReadonlySet<Primitive<never>> = new Set(
+  (
+    ['add', 'mul', 'neg', 'exp', 'log', 'abs', 'pow', 'softplus', 'relu', 'tanh', 'sigmoidGrad', 'tanhGrad', 'reluGrad', 'transpose', 'reshape', 'detach', 'broadcastTo', 'sumTo', 'sum', 'max', 'where', 'sign', 'greater', 'greaterEqual', 'less', 'lessEqual', 'equal', 'sin', 'cos', 'log1p'] as const satisfies readonly PrimitiveName[]
+  ).map((name) => primitives[name] as Primitive<never>),
+);
+
+/** checkForward on a tape's buffers: names the input that carried a non-finite value in, or the op. */
+function checkBuffers(op: string, inputs: readonly Tensor[], xs: readonly TapeBuffer[], out: TapeBuffer, shape: readonly number[]): void {
+  const bad = firstNonFinite(out);
+  if (bad < 0) return;
+  inputs.forEach((x, i) => {
+    const d = xs[i]!;
+    const at = firstNonFinite(d);
+    if (at >= 0) throw AnomalyError.carried(op, i, x.name, x.shape, at, d[at]!, x.node === null);
+  });
+  throw AnomalyError.produced(op, shape, bad, out[bad]!);
+}
+
+function firstNonFinite(d: TapeBuffer): number {
+  for (let i = 0; i < d.length; i++) if (!Number.isFinite(d[i]!)) return i;
+  return -1;
+}
+
 /** True when two arrays share any bytes of the same buffer. */
-function overlaps(x: Float64Array, y: Float64Array): boolean {
+function overlaps(x: TapeBuffer, y: TapeBuffer): boolean {
   return x.buffer === y.buffer && x.byteOffset < y.byteOffset + y.byteLength && y.byteOffset < x.byteOffset + x.byteLength;
 }

@@ -226,8 +226,8 @@ export interface TrainOptions {
   /** Columns per forward pass during evaluation, to bound memory (default 1000). */
   evalChunk?: number;
   /**
-   * Storage of the fast engines (default `'float64'`); `'float32'` runs the δ-equation engine
-   * in single precision (engine `'backprop'` only). Gradient checks stay float64 regardless.
+   * Storage of the fast engines (default `'float64'`); `'float32'` runs either built-in engine
+   * in single precision (plain SGD in matrix mode only). Gradient checks stay float64 regardless.
    */
   dtype?: FloatDType;
   /**
@@ -237,8 +237,8 @@ export interface TrainOptions {
    */
   fast?: boolean;
   /**
-   * Threads for the δ-equation engine's matrix products (default 1): 2 splits each large product
-   * with a worker thread on the other core, which spins while training. Same results, bit for bit.
+   * Threads for the fast engines' matrix products (default 1): 2 splits each large product with
+   * a worker thread on the other core, which spins while training. Same results, bit for bit.
    */
   threads?: 1 | 2;
   /** Checked before every mini-batch: when aborted, training stops there and keeps the weights. */
@@ -621,14 +621,14 @@ function createFastEngine(net: Network, o: ResolvedOptions, options: TrainOption
   const dtype = options.dtype ?? 'float64';
   if (dtype !== 'float64' && dtype !== 'float32') throw new TrainOptionError('dtype', `must be float64 or float32, got ${String(dtype)}`);
   const applies = options.fast !== false && o.optimizer === 'sgd' && o.mode === 'matrix' && typeof o.engine === 'string';
-  if (dtype === 'float32' && !(applies && o.engine === 'backprop')) {
-    throw new TrainOptionError('dtype', 'float32 runs only in the fast δ-equation engine: engine backprop, mode matrix, optimizer sgd');
+  if (dtype === 'float32' && !applies) {
+    throw new TrainOptionError('dtype', 'float32 runs only in the fast engines: mode matrix, optimizer sgd, a built-in engine');
   }
-  if (!applies || typeof o.engine !== 'string') return null;
-  const last = n % o.batchSize;
   const threads = options.threads ?? 1;
   if (threads !== 1 && threads !== 2) throw new TrainOptionError('threads', `must be 1 or 2, got ${String(threads)}`);
-  if (threads === 2 && o.engine !== 'backprop') throw new TrainOptionError('threads', '2 threads run only in the fast δ-equation engine (engine backprop)');
+  if (threads === 2 && !applies) throw new TrainOptionError('threads', '2 threads run only in the fast engines: mode matrix, optimizer sgd, a built-in engine');
+  if (!applies || typeof o.engine !== 'string') return null;
+  const last = n % o.batchSize;
   return createTrainingEngine(net, {
     engine: o.engine,
     dtype,

@@ -99,6 +99,65 @@ describe('createTrainingEngine', () => {
     expect(diff).toBeGreaterThan(0); // it really ran in float32
   });
 
+  // The autodiff engine in float32: the tape's buffers in float32, the same kernels as the δ
+  // engine's. Both round differently (the δ engine sums BP3 in float64, the tape in float32), so
+  // they agree to single precision, not to the bit.
+  for (const s of setups) {
+    for (const simd of [true, false]) {
+      it(`autodiff in float32 (${simd ? 'SIMD' : 'TypeScript'} kernels) matches the δ engine in float32 and the float64 reference on [${s.sizes}] ${s.activation}/${s.cost}`, () => {
+        const data = batches(s, 20, 9);
+        const want = reference(s, data);
+        const run = (engine: 'autodiff' | 'backprop'): Network => {
+          const net = new Network(s.sizes, { activation: s.activation, cost: s.cost, seed: 3, init: 'scaled' });
+          const e = createTrainingEngine(net, { engine, dtype: 'float32', batchSizes: [s.m], eta: 0.5, lambda: s.lambda, n: 100, simd });
+          expect(e.dtype).toBe('float32');
+          const { X, Y } = e.batch(s.m);
+          expect(X).toBeInstanceOf(Float32Array);
+          for (const d of data) {
+            X.set(d.x);
+            Y.set(d.y);
+            e.step(s.m);
+          }
+          e.commit();
+          return net;
+        };
+        const tape = run('autodiff');
+        expect(maxRelDiff(tape, run('backprop'))).toBeLessThan(1e-4);
+        const gap = maxRelDiff(tape, want);
+        expect(gap).toBeLessThan(1e-4);
+        expect(gap).toBeGreaterThan(0); // it really ran in float32
+        expect(maxRelDiff(tape, run('autodiff'))).toBe(0); // and the same bits every run
+      });
+    }
+  }
+
+  it('autodiff in float32 keeps one set of weights for all its batch sizes', () => {
+    const s = setups[0]!;
+    const net = new Network(s.sizes, { seed: 3 });
+    const e = createTrainingEngine(net, { engine: 'autodiff', dtype: 'float32', batchSizes: [4, 2], eta: 0.5 });
+    const data = batches({ ...s, m: 2 }, 2, 5);
+    const { X, Y } = e.batch(2);
+    X.set(data[0]!.x);
+    Y.set(data[0]!.y);
+    const first = e.step(2);
+    e.commit();
+    const after = net.weights[0]!.data.slice();
+    // The batch-4 tape reads the weights the batch-2 tape just updated: its cost on the same two
+    // examples twice equals the batch-2 tape's cost after the step.
+    const big = e.batch(4);
+    for (let r = 0; r < s.sizes[0]!; r++) big.X.set([X[r * 2]!, X[r * 2 + 1]!, X[r * 2]!, X[r * 2 + 1]!], r * 4);
+    for (let r = 0; r < 5; r++) big.Y.set([Y[r * 2]!, Y[r * 2 + 1]!, Y[r * 2]!, Y[r * 2 + 1]!], r * 4);
+    const costBig = e.step(4);
+    const again = e.step(2);
+    expect(again).not.toBe(first);
+    const net2 = new Network(s.sizes, { seed: 3 });
+    net2.weights.forEach((w, l) => w.data.set(net.weights[l]!.data));
+    net2.biases.forEach((b, l) => b.data.set(net.biases[l]!.data));
+    expect(net2.weights[0]!.data).toEqual(after);
+    const expected = net2.loss(fromData(Float64Array.from(X), [s.sizes[0]!, 2]), fromData(Float64Array.from(Y), [5, 2])).item();
+    expect(costBig).toBeCloseTo(expected, 5);
+  });
+
   it('returns the batch cost before the step, as the network computes it', () => {
     const s = setups[1]!;
     const [d] = batches(s, 1, 11);
@@ -131,7 +190,7 @@ describe('createTrainingEngine', () => {
     const net = new Network([6, 3, 4], { seed: 1 });
     const images = Uint8Array.from({ length: 5 * 6 }, (_, i) => (i * 53) % 256);
     const labels = Uint8Array.from([3, 0, 2, 1, 3]);
-    for (const [engine, dtype] of [['backprop', 'float64'], ['backprop', 'float32'], ['autodiff', 'float64']] as const) {
+    for (const [engine, dtype] of [['backprop', 'float64'], ['backprop', 'float32'], ['autodiff', 'float64'], ['autodiff', 'float32']] as const) {
       const e = createTrainingEngine(net, { engine, dtype, batchSizes: [2], eta: 1 });
       e.loadBatch(2, images, 6, labels, [4, 1, 0], 1); // images 1 and 0
       const { X, Y } = e.batch(2);
@@ -150,7 +209,7 @@ describe('createTrainingEngine', () => {
     const net = new Network([3, 2], { seed: 1 });
     const e = createTrainingEngine(net, { engine: 'backprop', batchSizes: [4], eta: 1 });
     expect(() => e.step(5)).toThrow(/batch size 5 was not among batchSizes \[4\]/);
-    expect(() => createTrainingEngine(net, { engine: 'autodiff', dtype: 'float32', batchSizes: [4], eta: 1 })).toThrow(/autodiff engine runs in float64/);
+    expect(() => createTrainingEngine(net, { engine: 'autodiff', dtype: 'float16' as 'float32', batchSizes: [4], eta: 1 })).toThrow(/unknown dtype 'float16'/);
     expect(() => createTrainingEngine(net, { engine: 'backprop', batchSizes: [0], eta: 1 })).toThrow(/batchSizes must be positive integers/);
     expect(() => createTrainingEngine(net, { engine: 'backprop', batchSizes: [4], eta: 1, lambda: 1 })).toThrow(/needs n/);
     expect(() => createTrainingEngine(net, { engine: 'backprop', batchSizes: [4], eta: -1 })).toThrow(/eta must be positive/);

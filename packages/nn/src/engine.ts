@@ -19,7 +19,7 @@ export type EngineName = 'autodiff' | 'backprop';
 export interface TrainingEngineOptions {
   /** `'backprop'` (δ equations) or `'autodiff'` (traced tape). */
   engine: EngineName;
-  /** Storage of weights and activations (default float64; float32 only with `'backprop'`). */
+  /** Storage of weights and activations, for either engine (default float64). */
   dtype?: FloatDType;
   /** Every mini-batch size the engine will see (the last batch of an epoch may be shorter). */
   batchSizes: readonly number[];
@@ -32,7 +32,7 @@ export interface TrainingEngineOptions {
   /** Use WebAssembly SIMD when supported (default true). */
   simd?: boolean;
   /**
-   * Makes the δ-equation engine's kernels, in place of `createKernels(dtype, { bytes, simd })`:
+   * Makes the engine's kernels, in place of `createKernels(dtype, { bytes, simd })`:
    * e.g. `withHelperThread` from `@nabla/core/threads` for a second core. The engine's `close()`
    * calls theirs.
    * @param dtype - the engine's storage type
@@ -101,7 +101,6 @@ function checkOptions(net: Network, o: TrainingEngineOptions): { decay: number; 
   const dtype = o.dtype ?? 'float64';
   if (o.engine !== 'backprop' && o.engine !== 'autodiff') throw new TypeError(`createTrainingEngine: unknown engine '${String(o.engine)}'; expected autodiff or backprop`);
   if (dtype !== 'float64' && dtype !== 'float32') throw new TypeError(`createTrainingEngine: unknown dtype '${String(dtype)}'; expected float64 or float32`);
-  if (o.engine === 'autodiff' && dtype !== 'float64') throw new TypeError('createTrainingEngine: the autodiff engine runs in float64 (gradients are always float64); use engine backprop for float32');
   if (!(o.eta > 0)) throw new RangeError(`createTrainingEngine: eta must be positive, got ${o.eta}`);
   if (o.batchSizes.length === 0 || o.batchSizes.some((m) => !Number.isInteger(m) || m < 1)) {
     throw new RangeError(`createTrainingEngine: batchSizes must be positive integers, got [${o.batchSizes.join(',')}]`);
@@ -148,7 +147,7 @@ function bytesFor(net: Network, batchSizes: readonly number[], bytesPerValue: nu
  */
 export function createTrainingEngine(net: Network, options: TrainingEngineOptions): TrainingEngine {
   const { decay, dtype } = checkOptions(net, options);
-  return options.engine === 'backprop' ? deltaEngine(net, options, decay, dtype) : tapeEngine(net, options, decay);
+  return options.engine === 'backprop' ? deltaEngine(net, options, decay, dtype) : tapeEngine(net, options, decay, dtype);
 }
 
 type Floats = Float64Array | Float32Array;
@@ -362,48 +361,66 @@ function deltaEngine(net: Network, o: TrainingEngineOptions, decay: number, dtyp
   };
 }
 
-function tapeEngine(net: Network, o: TrainingEngineOptions, decay: number): TrainingEngine {
-  const k = createKernels('float64', { bytes: bytesFor(net, o.batchSizes, 8, 24) + batchBytes(net, o), simd: o.simd ?? true });
+function tapeEngine(net: Network, o: TrainingEngineOptions, decay: number, dtype: FloatDType): TrainingEngine {
+  const bytes = bytesFor(net, o.batchSizes, dtype === 'float64' ? 8 : 4, 24) + batchBytes(net, o);
+  const k = (o.kernels !== undefined ? o.kernels(dtype, bytes) : createKernels(dtype, { bytes, simd: o.simd ?? true })) as MatrixKernels & { close?(): void };
+  const f64 = dtype === 'float64';
+  // float64: the twin's parameters and the batches live in the kernels' memory, as the tape's
+  // buffers do. float32: they stay ordinary tensors that describe the graph, and the tapes
+  // store their values in float32 buffers of the kernels, the parameters' shared by all tapes.
+  const storage = (t: Tensor): Float64Array => (f64 ? (k.alloc(t.size) as Float64Array) : new Float64Array(t.size));
   const inArena = (t: Tensor, name: string): Tensor => {
-    const data = k.alloc(t.size);
+    const data = storage(t);
     data.set(t.data);
     return fromData(data, t.shape, { requiresGrad: true, name });
   };
-  // A twin of the network whose parameters live in the kernels' memory, so the tape's matmuls
-  // run there; `commit` copies them back.
+  // A twin of the network whose parameters the tapes read; `commit` copies them back.
   const twin = new Network(net.sizes, {
     activation: net.activation.name,
     outputActivation: net.outputActivation.name,
     cost: net.cost.name,
     params: net.weights.map((w, l) => ({ weight: inArena(w, `w^${l + 1}`), bias: inArena(net.biases[l]!, `b^${l + 1}`) })),
   });
+  const weights = twin.weights;
+  const biases = twin.biases;
+  const params = [...weights, ...biases];
+  const shared = new Map<Tensor, Float32Array>();
+  if (!f64) {
+    for (const p of params) {
+      const b = k.alloc(p.size) as Float32Array;
+      b.set(p.data);
+      shared.set(p, b);
+    }
+  }
   const tapes = new Map<number, { tape: Tape; X: Tensor; Y: Tensor }>();
   for (const m of new Set(o.batchSizes)) {
-    const X = fromData(k.alloc(net.sizes[0]! * m), [net.sizes[0]!, m], { name: 'X' });
-    const Y = fromData(k.alloc(net.sizes[net.sizes.length - 1]! * m), [net.sizes[net.sizes.length - 1]!, m]);
-    tapes.set(m, { tape: trace(() => twin.loss(X, Y), { allocate: (n) => k.alloc(n) }), X, Y });
+    const nIn = net.sizes[0]!;
+    const nOut = net.sizes[net.sizes.length - 1]!;
+    const X = fromData(f64 ? (k.alloc(nIn * m) as Float64Array) : new Float64Array(nIn * m), [nIn, m], { name: 'X' });
+    const Y = fromData(f64 ? (k.alloc(nOut * m) as Float64Array) : new Float64Array(nOut * m), [nOut, m]);
+    const tape = trace(() => twin.loss(X, Y), f64 ? { kernels: k } : { kernels: k, leafBuffers: shared });
+    tapes.set(m, { tape, X, Y });
   }
   const tapeFor = (m: number) => {
     const t = tapes.get(m);
     if (t === undefined) throw new RangeError(`TrainingEngine: batch size ${m} was not among batchSizes [${o.batchSizes.join(',')}]`);
     return t;
   };
-  const weights = twin.weights;
-  const biases = twin.biases;
   const eta = o.eta;
   // Weights decay (L2), biases do not; the tape folds −η into each weight's gradient product.
   const weightSet = new Set<Tensor>(weights);
   const decayOf = (p: Tensor): number => (weightSet.has(p) ? decay : 1);
   const batch = (m: number): BatchBuffers => {
     const t = tapeFor(m);
-    return { X: t.X.data, Y: t.Y.data };
+    return { X: t.tape.buffer(t.X), Y: t.tape.buffer(t.Y) };
   };
+  const anyTape = tapes.values().next().value!.tape;
   return {
     engine: 'autodiff',
-    dtype: 'float64',
+    dtype,
     simd: k.simd,
     batch,
-    loadBatch: batchLoader(k, net.sizes, Math.max(...o.batchSizes), batch),
+    loadBatch: batchLoader(k as Parameters<typeof batchLoader>[0], net.sizes, Math.max(...o.batchSizes), batch),
     step(m: number): number {
       const { tape } = tapeFor(m);
       const cost = tape.forward();
@@ -411,9 +428,11 @@ function tapeEngine(net: Network, o: TrainingEngineOptions, decay: number): Trai
       return cost;
     },
     commit() {
-      weights.forEach((w, l) => net.weights[l]!.data.set(w.data));
-      biases.forEach((b, l) => net.biases[l]!.data.set(b.data));
+      weights.forEach((w, l) => net.weights[l]!.data.set(anyTape.buffer(w)));
+      biases.forEach((b, l) => net.biases[l]!.data.set(anyTape.buffer(b)));
     },
-    close() {},
+    close() {
+      k.close?.();
+    },
   };
 }

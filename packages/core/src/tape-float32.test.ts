@@ -1,0 +1,265 @@
+/**
+ * trace() with float32 kernels: the graph traced in float64, replayed on float32 buffers. Held
+ * against the float64 tape (same values to single precision), against float64 ops rounded once
+ * (the ops run in float64 on copies), and against itself with a helper thread (same bits).
+ */
+import { describe, expect, it } from 'vitest';
+import {
+  AnomalyError,
+  DTypeError,
+  GradError,
+  ShapeError,
+  type Tape,
+  type Tensor,
+  conv2d,
+  createKernels,
+  createRng,
+  customOp,
+  fromData,
+  logSoftmax,
+  maxPool2d,
+  randn,
+  setDetectAnomaly,
+  trace,
+  zeros,
+} from './index.ts';
+import { withHelperThread } from './kernels/threads.ts';
+
+function fill(t: Float64Array | Float32Array, seed: number, scale = 1): void {
+  const rng = createRng(seed);
+  for (let i = 0; i < t.length; i++) t[i] = scale * rng.normal();
+}
+
+/** A dense model that reaches every kind of step: products in three layouts, broadcasts, reductions, loops, σ. */
+function dense(): { X: Tensor; Y: Tensor; params: Tensor[]; loss: () => Tensor } {
+  const X = zeros([6, 5], { name: 'X' });
+  const Y = zeros([3, 5], { name: 'Y' });
+  const w1 = randn([4, 6], { seed: 1, requiresGrad: true, name: 'w1' });
+  const b1 = zeros([4, 1], { requiresGrad: true, name: 'b1' });
+  const w2 = randn([4, 3], { seed: 2, requiresGrad: true, name: 'w2' }); // used transposed
+  const w3 = randn([5, 5], { seed: 3, requiresGrad: true, name: 'w3' });
+  const loss = (): Tensor => {
+    const h = w1.matmul(X).add(b1).sigmoid(); // NN, a bias broadcast, σ on the kernels
+    const z = w2.transpose().matmul(h.tanh()); // a transpose, then NN
+    const u = z.matmul(w3.transpose()).relu(); // the rules take NT and TN
+    const ll = logSoftmax(z, 0).mul(Y).sum().neg(); // max, exp, log, sums over an axis
+    return ll.add(u.square().mean()).add(h.exp().log().abs().sum().mul(0.01));
+  };
+  return { X, Y, params: [w1, b1, w2, w3], loss };
+}
+
+const kernelSets = [
+  ['SIMD', () => createKernels('float32', { bytes: 1 << 20 })],
+  ['TypeScript', () => createKernels('float32', { bytes: 1 << 20, simd: false })],
+] as const;
+
+describe('trace with float32 kernels', () => {
+  for (const [label, make] of kernelSets) {
+    it(`(${label}) gives the float64 tape's loss and gradients to single precision`, () => {
+      const { X, Y, params, loss } = dense();
+      const t64 = trace(loss);
+      const t32 = trace(loss, { kernels: make() });
+      expect(t32.dtype).toBe('float32');
+      expect(t64.dtype).toBe('float64');
+      for (let step = 0; step < 3; step++) {
+        fill(X.data, 10 + step);
+        fill(Y.data, 20 + step);
+        // The float32 tape reads its own copies of the inputs.
+        const x32 = t32.buffer(X);
+        expect(x32).toBeInstanceOf(Float32Array);
+        x32.set(X.data);
+        t32.buffer(Y).set(Y.data);
+        const v64 = t64.forward();
+        const v32 = t32.forward();
+        expect(v32).not.toBe(v64); // it really ran in float32
+        expect(Math.abs(v32 - v64)).toBeLessThan(1e-5 * Math.abs(v64));
+        t64.backward();
+        const g64 = params.map((p) => Float64Array.from(p.grad!.data));
+        t32.backward();
+        params.forEach((p, i) => {
+          expect(p.grad!.data).toBeInstanceOf(Float64Array);
+          expect(p.grad!).toBeAllclose(fromData(g64[i]!, p.shape), { rtol: 1e-4, atol: 1e-5 });
+        });
+      }
+    });
+
+    it(`(${label}) runs convolution and pooling in float64 on copies, rounding once`, () => {
+      const x = zeros([2, 2, 7, 7], { name: 'x' });
+      const w = randn([3, 2, 3, 3], { seed: 4, requiresGrad: true, name: 'w' });
+      fill(x.data, 5);
+      for (const t of [x, w]) t.data.set(Float32Array.from(t.data)); // exact in float32
+      let y: Tensor | null = null;
+      let p: Tensor | null = null;
+      const tape = trace(
+        () => {
+          y = conv2d(x, w, { pad: 1 });
+          p = maxPool2d(y, { kernel: 2 });
+          return p.sigmoid().sum();
+        },
+        { kernels: make() },
+      );
+      tape.forward();
+      const want = conv2d(x, w.detach(), { pad: 1 });
+      expect(Array.from(tape.buffer(y!))).toEqual(Array.from(Float32Array.from(want.data)));
+      const rounded = fromData(Float64Array.from(Float32Array.from(want.data)), want.shape);
+      expect(Array.from(tape.buffer(p!))).toEqual(Array.from(Float32Array.from(maxPool2d(rounded, { kernel: 2 }).data)));
+      // The filter's gradient through the pooling's and the convolution's rules.
+      tape.backward();
+      const ref = trace(() => maxPool2d(conv2d(x, w, { pad: 1 }), { kernel: 2 }).sigmoid().sum());
+      ref.forward();
+      const g32 = Float64Array.from(w.grad!.data);
+      ref.backward();
+      expect(fromData(g32, w.shape)).toBeAllclose(w.grad!, { rtol: 1e-4, atol: 1e-5 });
+    });
+  }
+
+  it('takes an SGD step in float32: the fused weight products give what backward() and p − lr·g give', () => {
+    const run = (useFused: boolean): Float32Array[] => {
+      const { X, Y, params, loss } = dense();
+      const tape = trace(loss, { kernels: createKernels('float32', { bytes: 1 << 20 }) });
+      for (let step = 0; step < 4; step++) {
+        fill(tape.buffer(X), 30 + step);
+        fill(tape.buffer(Y), 40 + step);
+        tape.forward();
+        if (useFused) tape.sgdStep(0.1, (p) => (p.name === 'w1' ? 0.99 : 1));
+        else {
+          // The written-out gradients (backward) and the update by hand, in float32.
+          tape.backward();
+          for (const p of params) {
+            const b = tape.buffer(p);
+            const g = p.grad!.data;
+            const f = p.name === 'w1' ? 0.99 : 1;
+            for (let j = 0; j < b.length; j++) b[j] = Math.fround(f * b[j]!) - 0.1 * g[j]!;
+          }
+        }
+      }
+      return params.map((p) => Float32Array.from(tape.buffer(p)));
+    };
+    const fused = run(true);
+    const byHand = run(false);
+    fused.forEach((f, i) => {
+      const h = byHand[i]!;
+      let worst = 0;
+      for (let j = 0; j < f.length; j++) worst = Math.max(worst, Math.abs(f[j]! - h[j]!));
+      expect(worst).toBeLessThan(1e-5);
+    });
+    // The parameters' own float64 data keeps the traced values: the tape owns the float32 copy.
+    const { X, params, loss } = dense();
+    const before = Float64Array.from(params[0]!.data);
+    const tape = trace(loss, { kernels: createKernels('float32', { bytes: 1 << 20 }) });
+    fill(tape.buffer(X), 50);
+    tape.forward();
+    tape.sgdStep(0.1);
+    expect(params[0]!.data).toEqual(before);
+    expect(Array.from(tape.buffer(params[0]!))).not.toEqual(Array.from(Float32Array.from(before)));
+  });
+
+  it('shares leaf buffers between tapes (one parameter, several batch sizes)', () => {
+    const k = createKernels('float32', { bytes: 1 << 20 });
+    const w = randn([3, 4], { seed: 6, requiresGrad: true, name: 'w' });
+    const shared = k.alloc(12);
+    shared.set(w.data);
+    const tapes = [2, 5].map((m) => {
+      const X = zeros([4, m]);
+      fill(X.data, m);
+      const tape = trace(() => w.matmul(X).sigmoid().sum(), { kernels: k, leafBuffers: new Map([[w, shared]]) });
+      tape.buffer(X).set(X.data);
+      return tape;
+    });
+    expect(tapes[0]!.buffer(w)).toBe(shared);
+    expect(tapes[1]!.buffer(w)).toBe(shared);
+    const before = tapes[1]!.forward();
+    tapes[0]!.forward();
+    tapes[0]!.sgdStep(1);
+    expect(tapes[1]!.forward()).not.toBe(before); // it read the updated weights
+  });
+
+  it('names the op, the argument and the value when it cannot do what is asked', () => {
+    const k = createKernels('float32', { bytes: 1 << 20 });
+    const x = randn([3], { seed: 1, requiresGrad: true, name: 'x' });
+    const square = customOp({ name: 'mySquare', forward: (v) => v!.mul(v!), backward: (g, { inputs: [v] }) => [g.mul(v!).mul(2)] });
+    expect(() => trace(() => square(x).sum(), { kernels: k })).toThrow(DTypeError);
+    expect(() => trace(() => square(x).sum(), { kernels: k })).toThrow(/op 'mySquare' is a custom op.*float32 tape cannot replay it/);
+    expect(trace(() => square(x).sum()).forward()).toBeCloseTo(x.square().sum().item(), 12); // float64 replays it
+    expect(() => trace(() => x.sum(), { kernels: k, allocate: (n) => new Float64Array(n) })).toThrow(/pass allocate or kernels, not both/);
+    const k64 = createKernels('float64', { bytes: 1 << 16 });
+    expect(() => trace(() => x.sum(), { kernels: k64, leafBuffers: new Map([[x, new Float32Array(3)]]) })).toThrow(/leafBuffers are for float32 kernels/);
+    expect(() => trace(() => x.sum(), { kernels: k, leafBuffers: new Map([[x, new Float32Array(4)]]) })).toThrow(ShapeError);
+    expect(() => trace(() => x.sum(), { kernels: k, leafBuffers: new Map([[x, new Float32Array(4)]]) })).toThrow(/buffer of x has 4 elements, its shape \[3\] needs 3/);
+    expect(() => trace(() => x.sum(), { kernels: k, leafBuffers: new Map([[x, new Float64Array(3) as unknown as Float32Array]]) })).toThrow(/buffer of x must be a Float32Array, got Float64Array/);
+    const y = x.mul(2);
+    expect(() => trace(() => y.sum(), { kernels: k, leafBuffers: new Map([[y, new Float32Array(3)]]) })).toThrow(/y|a tensor is computed by op 'mul', not a leaf/);
+    const bad = { ...k, dtype: 'float16' } as unknown as typeof k;
+    expect(() => trace(() => x.sum(), { kernels: bad })).toThrow(/kernels of unknown dtype 'float16'/);
+    const tape = trace(() => x.sum(), { kernels: k });
+    expect(() => tape.buffer(zeros([2], { name: 'other' }))).toThrow(GradError);
+    expect(() => tape.buffer(zeros([2], { name: 'other' }))).toThrow(/Tape\.buffer: the tensor other of shape \[2\] is not part of this tape/);
+  });
+
+  it('with anomaly detection on, names the input that carried a non-finite float32 value in', () => {
+    const { X, loss } = dense();
+    const tape: Tape = trace(loss, { kernels: createKernels('float32', { bytes: 1 << 20 }) });
+    const x = tape.buffer(X);
+    fill(x, 3);
+    x[7] = Number.POSITIVE_INFINITY;
+    expect(() => tape.forward()).not.toThrow(); // off: no check (σ(∞) = 1 hides it downstream)
+    setDetectAnomaly(true);
+    try {
+      expect(() => tape.forward()).toThrow(AnomalyError);
+      expect(() => tape.forward()).toThrow(/^matmul: input 1 \(X\) of shape \[6,5\] holds Infinity at flat index 7 \(a leaf/);
+    } finally {
+      setDetectAnomaly(false);
+    }
+  });
+
+  it('gives the same bits with a helper thread as on one thread, in float32 and float64', async () => {
+    for (const dtype of ['float32', 'float64'] as const) {
+      const runs: number[][] = [];
+      for (const threaded of [false, true]) {
+        const base = createKernels(dtype, { bytes: 1 << 22, shared: threaded });
+        const k = threaded ? withHelperThread(base) : base;
+        if (threaded) {
+          // The helper starts asynchronously; products run on one thread until it is up.
+          const [A, B, C] = [k.alloc(30 * 784), k.alloc(784 * 10), k.alloc(300)];
+          const deadline = Date.now() + 5000;
+          while ((k as ReturnType<typeof withHelperThread>).jobs === 0 && Date.now() < deadline) {
+            (k.gemmNN as (M: number, N: number, K: number, a: typeof A, b: typeof A, c: typeof A, acc: boolean) => void)(30, 10, 784, A, B, C, false);
+            await new Promise((r) => setTimeout(r, 5));
+          }
+        }
+        const X = zeros([784, 10], { name: 'X' });
+        const Y = zeros([10, 10], { name: 'Y' });
+        const w1 = randn([30, 784], { seed: 1, requiresGrad: true, std: 0.05 });
+        const w2 = randn([10, 30], { seed: 2, requiresGrad: true });
+        const b = zeros([30, 1], { requiresGrad: true });
+        const leaves = [X, Y, w1, w2, b];
+        if (dtype === 'float64') {
+          // A float64 tape's leaves must live in the kernels' memory for its products to run there.
+          for (const [i, t] of leaves.entries()) {
+            const d = k.alloc(t.size) as Float64Array;
+            d.set(t.data);
+            leaves[i] = fromData(d, t.shape, { requiresGrad: t.requiresGrad, name: t.name });
+          }
+        }
+        const [x, y, a, c, bias] = leaves as [Tensor, Tensor, Tensor, Tensor, Tensor];
+        const tape = trace(() => c.matmul(a.matmul(x).add(bias).sigmoid()).sigmoid().sub(y).square().sum(), { kernels: k });
+        const costs: number[] = [];
+        const jobs = threaded ? (k as ReturnType<typeof withHelperThread>).jobs : 0;
+        for (let step = 0; step < 100; step++) {
+          fill(tape.buffer(x), step, 0.5);
+          tape.buffer(y).fill(0);
+          for (let j = 0; j < 10; j++) tape.buffer(y)[((step + j) % 10) * 10 + j] = 1;
+          costs.push(tape.forward());
+          tape.sgdStep(0.5);
+        }
+        costs.push(...Array.from(tape.buffer(a)).slice(0, 50), ...Array.from(tape.buffer(c)));
+        if (threaded) {
+          expect((k as ReturnType<typeof withHelperThread>).jobs).toBeGreaterThan(jobs); // the tape's products were shared (after any backoff of a late helper)
+          (k as ReturnType<typeof withHelperThread>).close();
+        }
+        runs.push(costs);
+      }
+      expect(runs[1]).toEqual(runs[0]);
+    }
+  });
+});
