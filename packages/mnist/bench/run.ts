@@ -101,7 +101,12 @@ const cli: Impl = {
   command: (batch, seed) => [process.execPath, [join(root, 'packages', 'mnist', 'bin', 'nabla-mnist.js'), 'train', '--json', '--epochs', String(Number(warmup) + 1), '--batch-size', String(batch), '--seed', String(seed)]],
 };
 
-const impls: Impl[] = [cli, nabla('autodiff', 'float64'), nabla('backprop', 'float64'), nabla('backprop', 'float32'), nabla('backprop', 'float32', 2)];
+// Each engine in each dtype and thread count, so the autodiff / δ-equation ratios below compare
+// like with like.
+const impls: Impl[] = [cli];
+for (const [dtype, threads] of [['float64', 1], ['float64', 2], ['float32', 1], ['float32', 2]] as const) {
+  for (const engine of ['autodiff', 'backprop']) impls.push(nabla(engine, dtype, threads));
+}
 if (hasNumpy()) impls.push(numpy('float64'), numpy('float32'));
 else console.log('NumPy: skipped (python3 with numpy not found); the NumPy ratios are not printed');
 impls.push(tfjs('wasm'), tfjs('cpu'));
@@ -195,10 +200,23 @@ if (table.size > 0) {
     const engine = get('nabla-autodiff-float64', b);
     if (user && engine) console.log(`the CLI (pnpm train) / the same engine in this bench, batch ${b}: ${(user.seconds / engine.seconds).toFixed(2)}×`);
   }
-  for (const b of batches) {
-    const ad = get('nabla-autodiff-float64', b);
-    const bp = get('nabla-backprop-float64', b);
-    if (ad && bp) console.log(`autodiff / δ-equation engine (float64), batch ${b}: ${(ad.seconds / bp.seconds).toFixed(2)}×`);
+  console.log('\nautodiff engine / δ-equation engine, same dtype and threads:');
+  for (const variant of ['float64', 'float64-2threads', 'float32', 'float32-2threads']) {
+    const cells = batches.map((b) => {
+      const ad = get(`nabla-autodiff-${variant}`, b);
+      const bp = get(`nabla-backprop-${variant}`, b);
+      return ad && bp ? `batch ${b}: ${(ad.seconds / bp.seconds).toFixed(2)}×` : undefined;
+    });
+    if (cells.some((c) => c !== undefined)) console.log(`  ${variant}: ${cells.filter((c) => c !== undefined).join(', ')}`);
+  }
+  console.log('\n2 threads / 1 thread, same engine and dtype:');
+  for (const variant of ['autodiff-float64', 'backprop-float64', 'autodiff-float32', 'backprop-float32']) {
+    const cells = batches.map((b) => {
+      const two = get(`nabla-${variant}-2threads`, b);
+      const one = get(`nabla-${variant}`, b);
+      return two && one ? `batch ${b}: ${(two.seconds / one.seconds).toFixed(2)}×` : undefined;
+    });
+    if (cells.some((c) => c !== undefined)) console.log(`  ${variant}: ${cells.filter((c) => c !== undefined).join(', ')}`);
   }
 }
 

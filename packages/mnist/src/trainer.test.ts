@@ -99,7 +99,23 @@ describe('train: engines and modes agree', () => {
     const gap = maxAbsDiff(one.net, f64.net);
     expect(gap).toBeGreaterThan(0);
     expect(gap).toBeLessThan(1e-3); // 100 steps at η = 3 amplify float32 rounding, but not beyond this
-    await expect(train({ data, epochs: 1, threads: 2 })).rejects.toThrow(/2 threads run only in the fast δ-equation engine/);
+    await expect(train({ data, epochs: 1, threads: 2, optimizer: 'momentum' })).rejects.toThrow(/2 threads run only in the fast engines/);
+    await expect(train({ data, epochs: 1, dtype: 'float32', optimizer: 'momentum' })).rejects.toThrow(/float32 runs only in the fast engines/);
+  });
+
+  it('the autodiff engine in float32, on one thread or two, stays within single precision of the δ engine, bit for bit across runs', async () => {
+    const one = await train({ data, epochs: 1, dtype: 'float32' });
+    const again = await train({ data, epochs: 1, dtype: 'float32' });
+    const two = await train({ data, epochs: 1, dtype: 'float32', threads: 2 });
+    expect(maxAbsDiff(one.net, again.net)).toBe(0);
+    expect(maxAbsDiff(one.net, two.net)).toBe(0);
+    const delta = await train({ data, epochs: 1, engine: 'backprop', dtype: 'float32' });
+    const f64 = await train({ data, epochs: 1 });
+    expect(maxAbsDiff(one.net, f64.net)).toBeGreaterThan(0); // it really ran in float32
+    expect(maxAbsDiff(one.net, delta.net)).toBeLessThan(1e-3);
+    expect(maxAbsDiff(one.net, f64.net)).toBeLessThan(1e-3);
+    const f64two = await train({ data, epochs: 1, threads: 2 });
+    expect(maxAbsDiff(f64two.net, f64.net)).toBe(0);
   });
 
   it('is reproducible: the same seed gives identical weights, another seed different ones', async () => {
