@@ -92,20 +92,20 @@ describe('trace with float32 kernels', () => {
       let p: Tensor | null = null;
       const tape = trace(
         () => {
-          y = conv2d(x, w, { pad: 1 });
+          y = conv2d(x, w, { padding: 1 });
           p = maxPool2d(y, { kernel: 2 });
           return p.sigmoid().sum();
         },
         { kernels: make() },
       );
       tape.forward();
-      const want = conv2d(x, w.detach(), { pad: 1 });
+      const want = conv2d(x, w.detach(), { padding: 1 });
       expect(Array.from(tape.buffer(y!))).toEqual(Array.from(Float32Array.from(want.data)));
       const rounded = fromData(Float64Array.from(Float32Array.from(want.data)), want.shape);
       expect(Array.from(tape.buffer(p!))).toEqual(Array.from(Float32Array.from(maxPool2d(rounded, { kernel: 2 }).data)));
       // The filter's gradient through the pooling's and the convolution's rules.
       tape.backward();
-      const ref = trace(() => maxPool2d(conv2d(x, w, { pad: 1 }), { kernel: 2 }).sigmoid().sum());
+      const ref = trace(() => maxPool2d(conv2d(x, w, { padding: 1 }), { kernel: 2 }).sigmoid().sum());
       ref.forward();
       const g32 = Float64Array.from(w.grad!.data);
       ref.backward();

@@ -31,7 +31,7 @@ export interface TraceOptions {
    * float32, so it gives the float64 op's values rounded. A custom op made with `customOp` cannot
    * run there (its forward reads float64 tensors) and is refused when traced.
    */
-  kernels?: MatrixKernels;
+  kernels?: MatrixKernels | MatrixKernels<'float64'> | MatrixKernels<'float32'>;
   /**
    * Float32 tapes only: the buffers to use for some leaves, instead of fresh ones. Tapes traced
    * for several batch sizes share their parameters this way, so one tape's `sgdStep` updates the
@@ -115,7 +115,8 @@ export interface Tape {
  * @param options - `allocate` for the tape's buffers
  */
 export function trace(fn: () => Tensor, options: TraceOptions = {}): Tape {
-  const kernels = options.kernels;
+  // Either dtype's kernels, called below on buffers of their own dtype.
+  const kernels = options.kernels as MatrixKernels | undefined;
   if (kernels !== undefined && options.allocate !== undefined) throw new TypeError("trace: pass allocate or kernels, not both (the kernels allocate the tape's buffers)");
   const dtype: FloatDType = kernels === undefined ? 'float64' : kernels.dtype;
   if (dtype !== 'float64' && dtype !== 'float32') throw new DTypeError('trace', `kernels of unknown dtype '${String(dtype)}'; expected float64 or float32`);

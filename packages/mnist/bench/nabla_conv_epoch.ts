@@ -11,7 +11,7 @@
 // Data loading excluded; trainNet's shuffle and batch packing included. Test accuracy is the
 // evaluation trainNet runs after its epoch clock stops. Prints one JSON object per run on stdout.
 //
-// Usage: tsx nabla_conv_epoch.ts --batch 10 [--images 60000] [--warmup 1000] [--seed 1] [--runs 1]
+// Usage: tsx nabla_conv_epoch.ts --batch 10 [--dtype float64|float32] [--images 60000] [--warmup 1000] [--seed 1] [--runs 1]
 import { parseArgs } from 'node:util';
 import { createRng } from '@nabla/core';
 import { buildNet, loadMnist, parseNetSpec, trainNet, type Mnist, type Split } from '@nabla/mnist/node';
@@ -26,8 +26,11 @@ const { values: args } = parseArgs({
     warmup: { type: 'string', default: '0' },
     seed: { type: 'string', default: '1' },
     runs: { type: 'string', default: '1' },
+    dtype: { type: 'string', default: 'float64' },
   },
 });
+if (args.dtype !== 'float64' && args.dtype !== 'float32') throw new Error(`--dtype must be float64 or float32, got ${args.dtype}`);
+const dtype = args.dtype;
 const batchSize = int('batch', args.batch, 1);
 const images = int('images', args.images, 1);
 const warmup = int('warmup', args.warmup, 0);
@@ -62,7 +65,7 @@ for (let run = 0; run < runs; run++) {
   const model = buildNet(parseNetSpec(SPEC), { activation: 'sigmoid', init: 'scaled', seed: s });
   const order = Int32Array.from({ length: data.train.count }, (_, i) => i);
   createRng(s).shuffle(order);
-  const common = { model, epochs: 1, batchSize, eta: 0.1, cost: 'logLikelihood', activation: 'sigmoid', seed: s } as const;
+  const common = { model, epochs: 1, batchSize, eta: 0.1, cost: 'logLikelihood', activation: 'sigmoid', seed: s, dtype } as const;
   if (warmup > 0) {
     // Untimed, through the same model and code (JIT, caches); evaluated on a token test slice.
     const slice: Mnist = { train: subset(data.train, order, images, warmup), validation: null, test: subset(data.test, Int32Array.of(0), 0, 1) };
@@ -82,7 +85,7 @@ for (let run = 0; run < runs; run++) {
   const scale = TRAIN_IMAGES / images;
   process.stdout.write(
     `${JSON.stringify({
-      impl: 'nabla-trainNet-float64',
+      impl: `nabla-trainNet-${dtype}`,
       batch: batchSize,
       run,
       seconds: m.seconds * scale,

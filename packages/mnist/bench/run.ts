@@ -282,9 +282,9 @@ async function convSection(): Promise<void> {
     const images = imagesFor(name);
     return { name, peer, images, command: (batch, seed) => command(batch, seed, String(images)) };
   };
-  const convImpls: ConvImpl[] = [
-    impl('nabla-trainNet-float64', false, (batch, seed, images) => [tsx, [SOURCE, join(here, 'nabla_conv_epoch.ts'), '--batch', String(batch), '--seed', String(seed), '--images', images, '--warmup', convWarmup]]),
-  ];
+  const convImpls: ConvImpl[] = ['float64', 'float32'].map((dtype) =>
+    impl(`nabla-trainNet-${dtype}`, false, (batch, seed, images) => [tsx, [SOURCE, join(here, 'nabla_conv_epoch.ts'), '--batch', String(batch), '--dtype', dtype, '--seed', String(seed), '--images', images, '--warmup', convWarmup]]),
+  );
   if (hasNumpy()) {
     for (const dtype of ['float64', 'float32']) {
       convImpls.push(

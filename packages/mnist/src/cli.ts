@@ -106,6 +106,7 @@ async function trainCommand(flags: Flags): Promise<number> {
           lambda: options.lambda ?? 0,
           seed: options.seed ?? TRAIN_DEFAULTS.seed,
           reference: options.fast === false,
+          ...(options.dtype !== undefined ? { dtype: options.dtype } : {}),
           ...callbacks,
         });
         const best = r.history.reduce<EpochMetrics | null>((b, m) => (b === null || m.correct > b.correct ? m : b), null);
@@ -147,9 +148,10 @@ async function trainCommand(flags: Flags): Promise<number> {
 /** With --net: network3's learning rate and cost, unless given. */
 const NET_DEFAULTS = { eta: 0.1, cost: 'logLikelihood' as const };
 
-// --net trains a layer stack through tensors with plain SGD: the flags of the fused engines do not apply.
+// --net trains a layer stack through a traced tape with plain SGD: of the fused engines' flags
+// only --dtype applies.
 function netSpec(spec: string, flags: Flags, options: ReturnType<typeof trainOptions>): NetLayerSpec[] {
-  for (const flag of ['layers', 'engine', 'mode', 'dtype', 'threads', 'optimizer', 'momentum']) {
+  for (const flag of ['layers', 'engine', 'mode', 'threads', 'optimizer', 'momentum']) {
     if (flags[flag] !== undefined) throw new UsageError(`${flagName(flag)} does not apply with --net (a layer stack trains through tensors with plain SGD)`);
   }
   void options;

@@ -111,6 +111,28 @@ describe('trainNet', () => {
     expect(traced.params.flat().some((v, k) => Math.abs(v - start.flat()[k]!) > 1e-3)).toBe(true);
   });
 
+  it('in float32 gives the float64 step to single precision: L2, a short last batch, both poolings, the pooled conv route, dropout', async () => {
+    const spec = parseNetSpec('conv:3x2,avgpool:1,conv:4x2,maxpool:2,dense:6,dropout:0.2,dense:10');
+    const run = async (dtype: 'float64' | 'float32') => {
+      const model = buildNet(spec, { activation: 'sigmoid', seed: 4, input: [1, 4, 4] });
+      const r = await trainNet({ model, data, epochs: 2, batchSize: 30, eta: 0.5, lambda: 0.5, dtype });
+      return { params: model.parameters().map((p) => Array.from(p.data)), history: r.history };
+    };
+    const f64 = await run('float64');
+    const f32 = await run('float32');
+    const again = await run('float32');
+    expect(f32.params).toEqual(again.params); // the same bits every run
+    let gap = 0;
+    f32.params.forEach((p, i) => p.forEach((v, j) => (gap = Math.max(gap, Math.abs(v - f64.params[i]![j]!)))));
+    expect(gap).toBeGreaterThan(0); // it really ran in float32
+    expect(gap).toBeLessThan(1e-4);
+    f32.history.forEach((m, i) => expect(m.cost).toBeCloseTo(f64.history[i]!.cost, 5));
+    expect(f32.params.every((p) => p.every((v) => Math.fround(v) === v))).toBe(true); // committed from float32
+    const model = buildNet(spec, { seed: 4, input: [1, 4, 4] });
+    await expect(trainNet({ model, data, epochs: 1, batchSize: 30, eta: 0.5, dtype: 'float32', reference: true })).rejects.toThrow(/float32 runs only in the traced step/);
+    await expect(trainNet({ model, data, epochs: 1, batchSize: 30, eta: 0.5, dtype: 'float16' as 'float32' })).rejects.toThrow(/dtype must be float64 or float32, got float16/);
+  });
+
   it('trains through a traced tape with dropout (fresh masks per replay: core math.test.ts), into the model\'s own tensors', async () => {
     const model = buildNet(parseNetSpec('dense:20,dropout:0.5,dense:10'), { activation: 'relu', seed: 2, input: [1, 4, 4] });
     const before = model.parameters();

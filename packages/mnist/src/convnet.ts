@@ -4,7 +4,7 @@
  * training by mini-batch SGD through tensors and autodiff (conv layers read [m, 1, 28, 28];
  * `Flatten` bridges to the dense layers' columns).
  */
-import { type Tape, type Tensor, createKernels, createRng, fromData, noGrad, trace } from '@nabla/core';
+import { type FloatDType, type MatrixKernels, type Tape, type TapeBuffer, type Tensor, createKernels, createRng, fromData, noGrad, trace } from '@nabla/core';
 import {
   type ActivationName,
   AvgPool2d,
@@ -250,6 +250,12 @@ export interface TrainNetOptions {
    * tape and replayed with the update folded in (`Tape.sgdStep`). Both compute the same update.
    */
   reference?: boolean;
+  /**
+   * Storage of the traced step (default `'float64'`): `'float32'` replays the tapes on float32
+   * buffers (`trace`'s float32 kernels), the parameters kept in float32 between steps. Not with
+   * `reference`.
+   */
+  dtype?: FloatDType;
   /** Checked before every mini-batch. */
   signal?: AbortSignal;
   /**
@@ -317,7 +323,7 @@ export function evaluateNet(model: Sequential, split: Split, chunk = EVAL_CHUNK)
 }
 
 /** How many of images start … start + m − 1 have their largest logit (z [10, m]) at their label. */
-function countCorrect(z: Float64Array, split: Split, start: number, m: number): number {
+function countCorrect(z: TapeBuffer, split: Split, start: number, m: number): number {
   let correct = 0;
   for (let j = 0; j < m; j++) {
     let best = 0;
@@ -357,8 +363,9 @@ interface TracedStep {
   evaluate(split: Split): Evaluation;
 }
 
-function tracedStep(model: Sequential, loss: (z: Tensor, y: Tensor) => Tensor, sizes: readonly number[], eta: number, lambda: number, n: number, shape: readonly [number, number, number], evalChunks: readonly number[]): TracedStep {
+function tracedStep(model: Sequential, loss: (z: Tensor, y: Tensor) => Tensor, sizes: readonly number[], eta: number, lambda: number, n: number, shape: readonly [number, number, number], evalChunks: readonly number[], dtype: FloatDType): TracedStep {
   const pixels = shape[0] * shape[1] * shape[2];
+  const f64 = dtype === 'float64';
   const twinOf = (place: (t: Tensor) => Tensor): Sequential =>
     new Sequential(
       ...model.layers.map((layer) => {
@@ -372,19 +379,23 @@ function tracedStep(model: Sequential, loss: (z: Tensor, y: Tensor) => Tensor, s
         return layer;
       }),
     );
-  const tapeOf = (twin: Sequential, m: number, allocate: (n: number) => Float64Array): { tape: Tape; X: Tensor; Y: Tensor } => {
-    const X = fromData(allocate(m * pixels), [m, ...shape]);
-    const Y = fromData(allocate(CLASSES * m), [CLASSES, m]);
-    return { tape: trace(() => loss(twin.forward(X), Y), { allocate }), X, Y };
+  // float64: every buffer in the kernels' arena (`allocate`). float32: the graph traced on
+  // ordinary arrays, the tapes' float32 buffers from the kernels, the parameters' shared.
+  type Where = { allocate: (n: number) => Float64Array } | { kernels: MatrixKernels<'float32'>; leafBuffers: ReadonlyMap<Tensor, Float32Array> };
+  const inputOf = (where: Where, size: number): Float64Array => ('allocate' in where ? where.allocate(size) : new Float64Array(size));
+  const tapeOf = (twin: Sequential, m: number, where: Where): { tape: Tape; X: Tensor; Y: Tensor } => {
+    const X = fromData(inputOf(where, m * pixels), [m, ...shape]);
+    const Y = fromData(inputOf(where, CLASSES * m), [CLASSES, m]);
+    return { tape: trace(() => loss(twin.forward(X), Y), where), X, Y };
   };
   // The forward pass alone, in evaluation mode (Dropout passes through), its logits z [10, m]
   // read after each replay. A tape's output is a scalar, so the trace ends in z's sum.
-  const evalTapeOf = (twin: Sequential, m: number, allocate: (n: number) => Float64Array): { tape: Tape; X: Tensor; z: Tensor } => {
-    const X = fromData(allocate(m * pixels), [m, ...shape]);
+  const evalTapeOf = (twin: Sequential, m: number, where: Where): { tape: Tape; X: Tensor; z: Tensor } => {
+    const X = fromData(inputOf(where, m * pixels), [m, ...shape]);
     let z: Tensor | null = null;
     twin.eval();
     try {
-      const tape = trace(() => (z = twin.forward(X)).sum(), { allocate });
+      const tape = trace(() => (z = twin.forward(X)).sum(), where);
       return { tape, X, z: z! };
     } finally {
       twin.train();
@@ -397,22 +408,29 @@ function tracedStep(model: Sequential, loss: (z: Tensor, y: Tensor) => Tensor, s
     return new Float64Array(k);
   };
   const probe = twinOf((t) => fromData(counting(t.size), t.shape, { requiresGrad: true }));
-  for (const m of sizes) tapeOf(probe, m, counting);
-  for (const m of evalChunks) evalTapeOf(probe, m, counting);
-  const k = createKernels('float64', { bytes: 8 * count + (1 << 20) });
-  const alloc = (size: number): Float64Array => k.alloc(size) as Float64Array;
+  for (const m of sizes) tapeOf(probe, m, { allocate: counting });
+  for (const m of evalChunks) evalTapeOf(probe, m, { allocate: counting });
+  const k = createKernels(dtype, { bytes: (f64 ? 8 : 4) * count + (1 << 20) });
   // Each twin parameter beside the model's tensor it copies (commit copies back by these pairs).
   const pairs: [Tensor, Tensor][] = [];
+  const shared = new Map<Tensor, Float32Array>();
   const twin = twinOf((t) => {
-    const data = alloc(t.size);
+    const data = f64 ? (k.alloc(t.size) as Float64Array) : new Float64Array(t.size);
     data.set(t.data);
     const copy = fromData(data, t.shape, { requiresGrad: true, name: t.name });
+    if (!f64) {
+      const b = k.alloc(t.size) as Float32Array;
+      b.set(t.data);
+      shared.set(copy, b);
+    }
     pairs.push([t, copy]);
     return copy;
   });
   twin.train();
-  const tapes = new Map(sizes.map((m) => [m, tapeOf(twin, m, alloc)] as const));
-  const evalTapes = new Map(evalChunks.map((m) => [m, evalTapeOf(twin, m, alloc)] as const));
+  const where: Where = f64 ? { allocate: (size) => k.alloc(size) as Float64Array } : { kernels: k as MatrixKernels<'float32'>, leafBuffers: shared };
+  const tapes = new Map(sizes.map((m) => [m, tapeOf(twin, m, where)] as const));
+  const evalTapes = new Map(evalChunks.map((m) => [m, evalTapeOf(twin, m, where)] as const));
+  const anyTape = tapes.values().next().value!.tape;
   // Images in their own order (imagesInto reads through an order).
   let inOrder = new Int32Array(0);
   const params = twin.parameters();
@@ -422,8 +440,8 @@ function tracedStep(model: Sequential, loss: (z: Tensor, y: Tensor) => Tensor, s
   return {
     forward(split, order, start, m) {
       const { tape, X, Y } = tapes.get(m)!;
-      imagesInto(split, order, start, m, X.data);
-      labelsInto(split, order, start, m, Y.data);
+      imagesInto(split, order, start, m, tape.buffer(X));
+      labelsInto(split, order, start, m, tape.buffer(Y));
       return tape.forward();
     },
     update(m) {
@@ -433,7 +451,7 @@ function tracedStep(model: Sequential, loss: (z: Tensor, y: Tensor) => Tensor, s
     },
     commit() {
       // Layers without a twin (pooling, Flatten, Dropout, others) train the model's own tensors.
-      for (const [original, copy] of pairs) original.data.set(copy.data);
+      for (const [original, copy] of pairs) original.data.set(anyTape.buffer(copy));
     },
     evaluate(split) {
       let correct = 0;
@@ -441,9 +459,9 @@ function tracedStep(model: Sequential, loss: (z: Tensor, y: Tensor) => Tensor, s
       for (let start = 0; start < split.count; start += EVAL_CHUNK) {
         const m = Math.min(EVAL_CHUNK, split.count - start);
         const { tape, X, z } = evalTapes.get(m)!;
-        imagesInto(split, inOrder, start, m, X.data);
+        imagesInto(split, inOrder, start, m, tape.buffer(X));
         tape.forward();
-        correct += countCorrect(z.data, split, start, m);
+        correct += countCorrect(tape.buffer(z), split, start, m);
       }
       return { correct, total: split.count, accuracy: split.count === 0 ? 0 : correct / split.count };
     },
@@ -451,7 +469,7 @@ function tracedStep(model: Sequential, loss: (z: Tensor, y: Tensor) => Tensor, s
 }
 
 /** Writes images n (by `order[start + j]`) into x as a batch [m, 1, H, W] scaled to [0, 1]. */
-function imagesInto(split: Split, order: ArrayLike<number>, start: number, m: number, x: Float64Array): void {
+function imagesInto(split: Split, order: ArrayLike<number>, start: number, m: number, x: TapeBuffer): void {
   const size = split.rows * split.cols;
   for (let j = 0; j < m; j++) {
     const i = order[start + j]!;
@@ -460,7 +478,7 @@ function imagesInto(split: Split, order: ArrayLike<number>, start: number, m: nu
 }
 
 /** Writes the one-hot labels [10, m] of images n (by `order[start + j]`) into y. */
-function labelsInto(split: Split, order: ArrayLike<number>, start: number, m: number, y: Float64Array): void {
+function labelsInto(split: Split, order: ArrayLike<number>, start: number, m: number, y: TapeBuffer): void {
   y.fill(0);
   for (let j = 0; j < m; j++) y[split.labels[order[start + j]!]! * m + j] = 1;
 }
@@ -493,7 +511,10 @@ export async function trainNet(options: TrainNetOptions): Promise<TrainNetResult
   const lossOf = (z: Tensor, y: Tensor): Tensor => cost.loss(z, output.apply(z), y, output);
   const sizes = [...new Set([batchSize, n % batchSize || batchSize])].filter((m) => m <= n);
   const evalChunks = [...new Set([...evalSizes(evalSplit.count), ...(data.validation !== null ? evalSizes(data.test.count) : [])])];
-  const traced = options.reference === true ? null : tracedStep(model, lossOf, sizes, eta, lambda, n, [1, train.rows, train.cols], evalChunks);
+  const dtype = options.dtype ?? 'float64';
+  if (dtype !== 'float64' && dtype !== 'float32') throw new TrainOptionError('dtype', `must be float64 or float32, got ${String(dtype)}`);
+  if (dtype === 'float32' && options.reference === true) throw new TrainOptionError('dtype', 'float32 runs only in the traced step, not with reference');
+  const traced = options.reference === true ? null : tracedStep(model, lossOf, sizes, eta, lambda, n, [1, train.rows, train.cols], evalChunks, dtype);
   const evaluate = (split: Split): Evaluation => (traced !== null ? traced.evaluate(split) : evaluateNet(model, split));
   const rng = createRng((options.seed ?? 1) ^ 0x53485546);
   const order = Int32Array.from({ length: n }, (_, i) => i);
