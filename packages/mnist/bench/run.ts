@@ -197,7 +197,8 @@ if (table.size > 0) {
   printRatios('ratios (nabla time / peer time; below 1 means nabla is faster):', 'nabla engine', selected.filter((i) => !i.peer), get);
   for (const b of batches) {
     const user = get(cli.name, b);
-    const engine = get('nabla-autodiff-float64', b);
+    // What the command runs by default: the autodiff engine in float32 (cli.ts).
+    const engine = get('nabla-autodiff-float32', b);
     if (user && engine) console.log(`the CLI (pnpm train) / the same engine in this bench, batch ${b}: ${(user.seconds / engine.seconds).toFixed(2)}×`);
   }
   console.log('\nautodiff engine / δ-equation engine, same dtype and threads:');

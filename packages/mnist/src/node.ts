@@ -22,6 +22,7 @@ export {
   evaluate,
   overflowingExamples,
   createGradientEngine,
+  fastEnginesApply,
   TRAIN_DEFAULTS,
   ENGINE_NAMES,
   MODE_NAMES,

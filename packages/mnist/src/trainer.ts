@@ -615,12 +615,30 @@ function batchBuffers(pixels: number, classes: number): (m: number) => Batch {
   };
 }
 
+/**
+ * Whether `train` runs these options on the fast engines (`createTrainingEngine`): plain SGD
+ * over whole mini-batches (mode matrix) with a built-in engine, `fast` not false. Only there do
+ * `dtype: 'float32'` and `threads: 2` apply; every other combination trains through tensors and
+ * an optimizer object, in float64.
+ *
+ * @example
+ * ```ts
+ * fastEnginesApply({}); // true: Nielsen's chapter 1 defaults
+ * fastEnginesApply({ optimizer: 'adam' }); // false
+ * ```
+ * @param options - the options given to `train` (unset ones take {@link TRAIN_DEFAULTS})
+ */
+export function fastEnginesApply(options: Pick<TrainOptions, 'fast' | 'optimizer' | 'mode' | 'engine'>): boolean {
+  const engine = options.engine ?? TRAIN_DEFAULTS.engine;
+  return options.fast !== false && (options.optimizer ?? TRAIN_DEFAULTS.optimizer) === 'sgd' && (options.mode ?? TRAIN_DEFAULTS.mode) === 'matrix' && typeof engine === 'string';
+}
+
 // The fast engines cover the common case, plain SGD over whole mini-batches with a built-in
 // engine; every other combination trains through tensors and an optimizer object.
 function createFastEngine(net: Network, o: ResolvedOptions, options: TrainOptions, n: number): TrainingEngine | null {
   const dtype = options.dtype ?? 'float64';
   if (dtype !== 'float64' && dtype !== 'float32') throw new TrainOptionError('dtype', `must be float64 or float32, got ${String(dtype)}`);
-  const applies = options.fast !== false && o.optimizer === 'sgd' && o.mode === 'matrix' && typeof o.engine === 'string';
+  const applies = fastEnginesApply(options);
   if (dtype === 'float32' && !applies) {
     throw new TrainOptionError('dtype', 'float32 runs only in the fast engines: mode matrix, optimizer sgd, a built-in engine');
   }
