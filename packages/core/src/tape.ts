@@ -58,7 +58,8 @@ export interface Tape {
   /**
    * Replays the recorded backward ops (the rules' vector–Jacobian products, traced once as ops
    * of the same program). Sets (does not add to) `.grad` of every leaf with `requiresGrad`,
-   * whose buffers stay the same across calls. Call `forward()` first.
+   * whose buffers stay the same across calls (in a float32 tape, float64 copies of the float32
+   * gradients, refilled by each call). Call `forward()` first.
    */
   backward(): void;
   /**
