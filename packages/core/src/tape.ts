@@ -241,10 +241,10 @@ export function trace(fn: () => Tensor, options: TraceOptions = {}): Tape {
   const grads = [...gradOf];
   // A float32 tape's `.grad` are float64 tensors of its own, refilled by each backward().
   const gradCopies = f32 ? grads.map(([, g]) => new Tensor(new Float64Array(g.size), g.shape)) : [];
-  const publishGrads = (leavesOnly: boolean): void => {
+  const publishGrads = (withLeaves: boolean): void => {
     for (let i = 0; i < grads.length; i++) {
       const [t, g] = grads[i]!;
-      if (!leavesOnly && t.node === null) continue;
+      if (!withLeaves && t.node === null) continue;
       if (f32) {
         gradCopies[i]!.data.set(bufOf(g));
         t.grad = gradCopies[i]!;

@@ -195,30 +195,34 @@ if (table.size > 0) {
   }
 
   printRatios('ratios (nabla time / peer time; below 1 means nabla is faster):', 'nabla engine', selected.filter((i) => !i.peer), get);
-  for (const b of batches) {
-    const user = get(cli.name, b);
-    // What the command runs by default: the autodiff engine in float32 (cli.ts).
-    const engine = get('nabla-autodiff-float32', b);
-    if (user && engine) console.log(`the CLI (pnpm train) / the same engine in this bench, batch ${b}: ${(user.seconds / engine.seconds).toFixed(2)}×`);
-  }
-  console.log('\nautodiff engine / δ-equation engine, same dtype and threads:');
-  for (const variant of ['float64', 'float64-2threads', 'float32', 'float32-2threads']) {
-    const cells = batches.map((b) => {
-      const ad = get(`nabla-autodiff-${variant}`, b);
-      const bp = get(`nabla-backprop-${variant}`, b);
-      return ad && bp ? `batch ${b}: ${(ad.seconds / bp.seconds).toFixed(2)}×` : undefined;
-    });
-    if (cells.some((c) => c !== undefined)) console.log(`  ${variant}: ${cells.filter((c) => c !== undefined).join(', ')}`);
-  }
-  console.log('\n2 threads / 1 thread, same engine and dtype:');
-  for (const variant of ['autodiff-float64', 'backprop-float64', 'autodiff-float32', 'backprop-float32']) {
-    const cells = batches.map((b) => {
-      const two = get(`nabla-${variant}-2threads`, b);
-      const one = get(`nabla-${variant}`, b);
-      return two && one ? `batch ${b}: ${(two.seconds / one.seconds).toFixed(2)}×` : undefined;
-    });
-    if (cells.some((c) => c !== undefined)) console.log(`  ${variant}: ${cells.filter((c) => c !== undefined).join(', ')}`);
-  }
+  // This host's speed drifts by a third from one minute to the next, so each pair is compared
+  // run by run (the two ran one after the other) and the median of those ratios is printed,
+  // beside the ratio of the two medians.
+  const paired = (a: string, b: string, batch: number): string | undefined => {
+    const ratios: number[] = [];
+    for (let r = 0; r < runs; r++) {
+      const x = results.find((q) => q.impl === a && q.batch === batch && q.run === r);
+      const y = results.find((q) => q.impl === b && q.batch === batch && q.run === r);
+      if (x && y) ratios.push(x.seconds / y.seconds);
+    }
+    const ta = get(a, batch);
+    const tb = get(b, batch);
+    if (ratios.length === 0 || !ta || !tb) return undefined;
+    return `batch ${batch}: ${median(ratios).toFixed(2)}× run by run (${ratios.map((v) => v.toFixed(2)).join(', ')}), ${(ta.seconds / tb.seconds).toFixed(2)}× of the medians`;
+  };
+  const pairs = (title: string, rows: readonly [string, string, string][]): void => {
+    console.log(`\n${title}`);
+    for (const [label, a, b] of rows) {
+      const cells = batches.map((batch) => paired(a, b, batch)).filter((c) => c !== undefined);
+      if (cells.length > 0) console.log(`  ${label}: ${cells.join('; ')}`);
+    }
+  };
+  // What the command runs by default: the autodiff engine in float32 (cli.ts).
+  pairs('the CLI (pnpm train) / the same engine in this bench:', [['default', cli.name, 'nabla-autodiff-float32']]);
+  const variants = ['float64', 'float64-2threads', 'float32', 'float32-2threads'];
+  pairs('autodiff engine / δ-equation engine, same dtype and threads:', variants.map((v) => [v, `nabla-autodiff-${v}`, `nabla-backprop-${v}`]));
+  const engines = ['autodiff-float64', 'backprop-float64', 'autodiff-float32', 'backprop-float32'];
+  pairs('2 threads / 1 thread, same engine and dtype:', engines.map((v) => [v, `nabla-${v}-2threads`, `nabla-${v}`]));
 }
 
 if (!args['skip-conv']) await convSection();
