@@ -24,6 +24,8 @@ import {
   zeros,
 } from './index.ts';
 import { withHelperThread } from './kernels/threads.ts';
+import { primitives } from './primitives.ts';
+import { float32Loop } from './tape-float32.ts';
 
 function fill(t: Float64Array | Float32Array, seed: number, scale = 1): void {
   const rng = createRng(seed);
@@ -261,5 +263,41 @@ describe('trace with float32 kernels', () => {
       }
       expect(runs[1]).toEqual(runs[0]);
     }
+  });
+});
+
+describe("a float32 tape's own loops", () => {
+  // Each pattern against the primitive's loop on the same float32 buffers: the same bits.
+  const rng = createRng(11);
+  const f32 = (n: number): Float32Array => Float32Array.from({ length: n }, () => rng.normal() * 3);
+  const cases: [string, Parameters<typeof float32Loop>[0], Float32Array[], number[][], number[], unknown][] = [
+    ['add, same shape', primitives.add as never, [f32(12), f32(12)], [[3, 4], [3, 4]], [3, 4], null],
+    ['add, a scalar second', primitives.add as never, [f32(12), f32(1)], [[3, 4], []], [3, 4], null],
+    ['mul, a scalar first', primitives.mul as never, [f32(1), f32(12)], [[], [3, 4]], [3, 4], null],
+    ['add, a bias column second', primitives.add as never, [f32(12), f32(3)], [[3, 4], [3, 1]], [3, 4], null],
+    ['mul, a column first', primitives.mul as never, [f32(3), f32(12)], [[3, 1], [3, 4]], [3, 4], null],
+    ['sigmoidGrad', primitives.sigmoidGrad as never, [f32(12).map((v) => 1 / (1 + Math.exp(-v))), f32(12)], [[3, 4], [3, 4]], [3, 4], null],
+    ['pow 2', primitives.pow as never, [f32(12)], [[3, 4]], [3, 4], { p: 2 }],
+    ['sum of all', primitives.sum as never, [f32(12)], [[3, 4]], [], { axes: [0, 1], keepDims: false }],
+    ['sum over columns', primitives.sum as never, [f32(12)], [[3, 4]], [3], { axes: [1], keepDims: false }],
+    ['sumTo a bias column', primitives.sumTo as never, [f32(12)], [[3, 4]], [3, 1], { shape: [3, 1] }],
+  ];
+  for (const [name, primitive, x, shapes, outShape, attrs] of cases) {
+    it(`${name}: the bits of the primitive's loop`, () => {
+      const size = outShape.reduce((a, b) => a * b, 1);
+      const mine = new Float32Array(size);
+      const theirs = new Float32Array(size);
+      const loop = float32Loop(primitive, x, shapes, mine, outShape, attrs);
+      expect(loop).not.toBeNull();
+      loop!();
+      (primitive as { forward(k: unknown): void }).forward({ x, shapes, out: theirs, outShape, attrs });
+      expect(Array.from(mine)).toEqual(Array.from(theirs));
+      expect(mine.some((v) => v !== 0)).toBe(true);
+    });
+  }
+  it('leaves other patterns to the primitives (a row broadcast, a sum over rows, pow 3)', () => {
+    expect(float32Loop(primitives.add as never, [f32(12), f32(4)], [[3, 4], [1, 4]], new Float32Array(12), [3, 4], null)).toBeNull();
+    expect(float32Loop(primitives.sum as never, [f32(12)], [[3, 4]], new Float32Array(4), [4], { axes: [0], keepDims: false })).toBeNull();
+    expect(float32Loop(primitives.pow as never, [f32(12)], [[3, 4]], new Float32Array(12), [3, 4], { p: 3 })).toBeNull();
   });
 });

@@ -3,6 +3,7 @@ import { propagate, topologicalOrder } from './autograd.ts';
 import { type FloatDType, type MatrixKernels, arenaOf } from './backend.ts';
 import { type GemmLayout, gemm } from './gemm-dispatch.ts';
 import { type Primitive, type PrimitiveName, primitives } from './primitives.ts';
+import { float32Loop } from './tape-float32.ts';
 import { Tensor, type Tracer, anomalyChecksOn, checkForward, noGrad, runKernel, withTracer } from './tensor.ts';
 
 /** A tape buffer: float64, or float32 in a tape traced with float32 kernels. */
@@ -220,6 +221,10 @@ export function trace(fn: () => Tensor, options: TraceOptions = {}): Tape {
       const sigmoid = kernels!.sigmoid;
       const z = x[0]!;
       return () => sigmoid(z, out);
+    }
+    if (f32) {
+      const loop = float32Loop(primitive, x as Float32Array[], shapes, out as Float32Array, t.shape, node.attrs);
+      if (loop !== null) return loop;
     }
     if (!f32 || FLOAT32_LOOPS.has(primitive)) {
       const k = { x, shapes, out, outShape: t.shape, attrs: node.attrs as never };
