@@ -5,13 +5,10 @@
  * sleeping thread costs ~26 µs, more than a whole batch-10 product.
  *
  * NOTE: while training, the helper keeps the second core busy; it sleeps again a few
- * milliseconds after the last product. Each shape of product is shared only while two threads
- * are measured faster than one for it (a split product is not twice as fast when both halves
- * stream the same operand, and on some hosts not faster at all). On a busy machine, where the
- * helper does not get a core: a half the helper has not started by the time this thread
- * finishes its own is taken back and computed here (no waiting for a thread that is not
- * running), and after a few late halves the products run on this thread alone for a while,
- * doubling each time, before sharing is retried.
+ * milliseconds after the last product. On a busy machine, where the helper does not get a core:
+ * a half the helper has not started by the time this thread finishes its own is taken back and
+ * computed here (no waiting for a thread that is not running), and after a few late halves the
+ * products run on this thread alone for a while, doubling each time, before sharing is retried.
  *
  * @example
  * ```ts
@@ -42,11 +39,6 @@ export type ThreadedKernels<D extends FloatDType> = MatrixKernels<D> & {
    * its half by the time this thread was done with its own (counted in `jobs` too).
    */
   readonly takenBack: number;
-  /**
-   * How many products ran on this thread alone because, for their shape, one thread was measured
-   * faster than two (see {@link SharingChoice}).
-   */
-  readonly unprofitable: number;
 };
 
 /**
@@ -107,59 +99,6 @@ export class LateHelperPolicy {
   }
 }
 
-/**
- * Whether sharing pays for one shape of product, by measurement: a product split in two is not
- * twice as fast when both halves stream the same B (at batch 10 one half of Nielsen's first
- * layer took 11.4 µs here against 15 µs for the whole), and the meeting costs too. So for each
- * shape the first `explore` products alternate between one thread and two, and the next ones
- * run the mode with the lower median time (an interrupted product does not decide), shared only
- * when it beats one thread by `margin`. Every `period` products of the shape the
- * measurement starts again. Pure bookkeeping, so it is tested on synthetic timings.
- * @internal
- */
-export class SharingChoice {
-  #calls = 0;
-  #single: number[] = [];
-  #shared: number[] = [];
-  #decided: boolean | null = null;
-
-  constructor(
-    readonly explore = 16,
-    readonly period = 4096,
-    readonly margin = 0.8,
-  ) {}
-
-  /** True: share this product; false: run it on one thread. */
-  share(): boolean {
-    const phase = this.#calls++ % this.period;
-    if (phase === 0) {
-      this.#single = [];
-      this.#shared = [];
-      this.#decided = null;
-    }
-    if (phase < this.explore) return phase % 2 === 1;
-    this.#decided ??= median(this.#shared) < this.margin * median(this.#single);
-    return this.#decided;
-  }
-
-  /**
-   * Records how long a product took in the mode `share()` chose.
-   * @param shared - whether it was shared
-   * @param ms - its wall time, both halves done
-   */
-  record(shared: boolean, ms: number): void {
-    (shared ? this.#shared : this.#single).push(ms);
-  }
-}
-
-/** The median of a few timings (Infinity for none, so an unmeasured mode is never chosen). */
-function median(xs: number[]): number {
-  if (xs.length === 0) return Infinity;
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = s.length >> 1;
-  return s.length % 2 === 1 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
-}
-
 // Op codes of gemm-worker.js.
 const OPS = { float32: { NN: 0, NT: 1 }, float64: { NN: 2, NT: 3 } } as const;
 // The helper's NT packing space (matmul.wat: the main instance packs at 0).
@@ -169,9 +108,8 @@ const TILE = 5;
 
 /**
  * Adds a helper thread to kernels made with `{ shared: true }`: `gemmNN` and `gemmNT` with at
- * least 10 rows may be split in two halves computed at once, for the shapes where that was
- * measured faster (see the NOTE above). Results are bit-identical to one thread (each element
- * is computed by the same code, in the same order).
+ * least 10 rows are split in two halves computed at once. Results are bit-identical to one
+ * thread (each element is computed by the same code, in the same order).
  *
  * @example
  * ```ts
@@ -208,39 +146,12 @@ export function withHelperThread<D extends FloatDType>(k: MatrixKernels<D>): Thr
   const ready = (): boolean => Atomics.load(ctl, 10) === 1;
 
   const policy = new LateHelperPolicy();
-  // One SharingChoice per shape; a training step has a handful, found by a short scan (no key
-  // string built per product).
-  const choices: { layout: 'NN' | 'NT'; M: number; N: number; K: number; accumulate: boolean; choice: SharingChoice }[] = [];
-  const choiceFor = (layout: 'NN' | 'NT', M: number, N: number, K: number, accumulate: boolean): SharingChoice => {
-    for (let i = 0; i < choices.length; i++) {
-      const c = choices[i]!;
-      if (c.M === M && c.N === N && c.K === K && c.layout === layout && c.accumulate === accumulate) return c.choice;
-    }
-    const choice = new SharingChoice();
-    choices.push({ layout, M, N, K, accumulate, choice });
-    return choice;
-  };
   let takenBack = 0;
-  let unprofitable = 0;
-  // Runs one product, shared or not as the shape's SharingChoice says, and times it for it.
-  const run = (layout: 'NN' | 'NT', M: number, N: number, K: number, A: Float64Array | Float32Array, B: Float64Array | Float32Array, C: Float64Array | Float32Array, accumulate: boolean): void => {
-    const single = layout === 'NN' ? k.gemmNN : k.gemmNT;
+  const split = (layout: 'NN' | 'NT', M: number, N: number, K: number, A: Float64Array | Float32Array, B: Float64Array | Float32Array, C: Float64Array | Float32Array, accumulate: boolean): boolean => {
+    if (!open || M < 2 * TILE || !ready() || !policy.share()) return false;
     // Measured: with float64 and a short K, both threads packing the same Bᵀ panels costs more
     // than half the product saves.
-    if (!open || M < 2 * TILE || !ready() || (layout === 'NT' && k.dtype === 'float64' && K < 32)) return single.call(k, M, N, K, A as never, B as never, C as never, accumulate);
-    const choice = choiceFor(layout, M, N, K, accumulate);
-    const sharing = choice.share();
-    const start = performance.now();
-    if (!sharing || !split(layout, M, N, K, A, B, C, accumulate)) {
-      single.call(k, M, N, K, A as never, B as never, C as never, accumulate);
-      if (!sharing) unprofitable++;
-      choice.record(false, performance.now() - start);
-      return;
-    }
-    choice.record(true, performance.now() - start);
-  };
-  const split = (layout: 'NN' | 'NT', M: number, N: number, K: number, A: Float64Array | Float32Array, B: Float64Array | Float32Array, C: Float64Array | Float32Array, accumulate: boolean): boolean => {
-    if (!policy.share()) return false;
+    if (layout === 'NT' && k.dtype === 'float64' && K < 32) return false;
     const top = Math.floor(M / (2 * TILE)) * TILE; // rows [0, top) here, [top, M) on the helper
     ctl[2] = ops[layout];
     ctl[3] = M - top;
@@ -286,14 +197,11 @@ export function withHelperThread<D extends FloatDType>(k: MatrixKernels<D>): Thr
     get takenBack() {
       return takenBack;
     },
-    get unprofitable() {
-      return unprofitable;
-    },
     gemmNN(M, N, K, A, B, C, accumulate) {
-      run('NN', M, N, K, A, B, C, accumulate);
+      if (!split('NN', M, N, K, A, B, C, accumulate)) k.gemmNN(M, N, K, A, B, C, accumulate);
     },
     gemmNT(M, N, K, A, B, C, accumulate) {
-      run('NT', M, N, K, A, B, C, accumulate);
+      if (!split('NT', M, N, K, A, B, C, accumulate)) k.gemmNT(M, N, K, A, B, C, accumulate);
     },
     close() {
       if (!open) return;
