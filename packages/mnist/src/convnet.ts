@@ -344,9 +344,10 @@ function evalSizes(count: number): number[] {
 /**
  * The step of a layer stack as replayable tapes, one per batch size: a twin of the model whose
  * Dense and Conv2d parameters live in one WebAssembly arena with the tapes' buffers (so the
- * dense products run in place), the loss traced once, and each step a replay with the SGD
- * update folded in. Other layers (pooling, Flatten, Dropout with its generator) are shared
- * with the model; `commit()` copies the twin's parameters back.
+ * dense products run in place; in float32 the tapes' shared float32 copies of them do), the
+ * loss traced once, and each step a replay with the SGD update folded in. Other layers
+ * (pooling, Flatten, Dropout with its generator) are shared with the model; `commit()` copies
+ * the twin's parameters back.
  */
 interface TracedStep {
   /** Fills the batch, replays forward; returns the mini-batch cost (without the L2 term). */

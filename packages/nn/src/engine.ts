@@ -368,9 +368,9 @@ function tapeEngine(net: Network, o: TrainingEngineOptions, decay: number, dtype
   // float64: the twin's parameters and the batches live in the kernels' memory, as the tape's
   // buffers do. float32: they stay ordinary tensors that describe the graph, and the tapes
   // store their values in float32 buffers of the kernels, the parameters' shared by all tapes.
-  const storage = (t: Tensor): Float64Array => (f64 ? (k.alloc(t.size) as Float64Array) : new Float64Array(t.size));
-  const inArena = (t: Tensor, name: string): Tensor => {
-    const data = storage(t);
+  const storage = (n: number): Float64Array => (f64 ? (k.alloc(n) as Float64Array) : new Float64Array(n));
+  const twinParam = (t: Tensor, name: string): Tensor => {
+    const data = storage(t.size);
     data.set(t.data);
     return fromData(data, t.shape, { requiresGrad: true, name });
   };
@@ -379,7 +379,7 @@ function tapeEngine(net: Network, o: TrainingEngineOptions, decay: number, dtype
     activation: net.activation.name,
     outputActivation: net.outputActivation.name,
     cost: net.cost.name,
-    params: net.weights.map((w, l) => ({ weight: inArena(w, `w^${l + 1}`), bias: inArena(net.biases[l]!, `b^${l + 1}`) })),
+    params: net.weights.map((w, l) => ({ weight: twinParam(w, `w^${l + 1}`), bias: twinParam(net.biases[l]!, `b^${l + 1}`) })),
   });
   const weights = twin.weights;
   const biases = twin.biases;
@@ -396,8 +396,8 @@ function tapeEngine(net: Network, o: TrainingEngineOptions, decay: number, dtype
   for (const m of new Set(o.batchSizes)) {
     const nIn = net.sizes[0]!;
     const nOut = net.sizes[net.sizes.length - 1]!;
-    const X = fromData(f64 ? (k.alloc(nIn * m) as Float64Array) : new Float64Array(nIn * m), [nIn, m], { name: 'X' });
-    const Y = fromData(f64 ? (k.alloc(nOut * m) as Float64Array) : new Float64Array(nOut * m), [nOut, m]);
+    const X = fromData(storage(nIn * m), [nIn, m], { name: 'X' });
+    const Y = fromData(storage(nOut * m), [nOut, m]);
     const tape = trace(() => twin.loss(X, Y), f64 ? { kernels: k } : { kernels: k, leafBuffers: shared });
     tapes.set(m, { tape, X, Y });
   }
