@@ -112,9 +112,19 @@ export interface Tape {
  *   tape.backward();   // fills w.grad for every parameter w
  *   optimizer.step();
  * }
+ * // The same step in float32, on SIMD kernels: inputs go into the tape's own buffers.
+ * const t32 = trace(() => net.loss(X, Y), { kernels: createKernels('float32', { bytes: 1 << 22 }) });
+ * t32.buffer(X).set(batch.x);
+ * t32.forward();
+ * t32.sgdStep(3);    // the parameters' float32 values: t32.buffer(w)
  * ```
  * @param fn - builds the computation; must return a one-element tensor that requires grad
- * @param options - `allocate` for the tape's buffers
+ * @param options - `allocate` for the tape's buffers, or `kernels` to run on (float32 with
+ *   float32 kernels) and `leafBuffers`
+ * @throws GradError when `fn` does not return a one-element tensor that requires grad
+ * @throws DTypeError for float32 kernels and a custom op with inputs, or a leaf buffer that is
+ *   not a Float32Array
+ * @throws ShapeError for a leaf buffer of the wrong length
  */
 export function trace(fn: () => Tensor, options: TraceOptions = {}): Tape {
   // Either dtype's kernels, called below on buffers of their own dtype.
