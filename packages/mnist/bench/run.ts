@@ -217,8 +217,8 @@ if (table.size > 0) {
       if (cells.length > 0) console.log(`  ${label}: ${cells.join('; ')}`);
     }
   };
-  // What the command runs by default: the autodiff engine in float32 (cli.ts).
-  pairs('the CLI (pnpm train) / the same engine in this bench:', [['default', cli.name, 'nabla-autodiff-float32']]);
+  // What the command runs by default: the autodiff engine in float64 (cli.ts).
+  pairs('the CLI (pnpm train) / the same engine in this bench:', [['default', cli.name, 'nabla-autodiff-float64']]);
   const variants = ['float64', 'float64-2threads', 'float32', 'float32-2threads'];
   pairs('autodiff engine / δ-equation engine, same dtype and threads:', variants.map((v) => [v, `nabla-autodiff-${v}`, `nabla-backprop-${v}`]));
   const engines = ['autodiff-float64', 'backprop-float64', 'autodiff-float32', 'backprop-float32'];
