@@ -1,4 +1,4 @@
-import { AnomalyError, DTypeError, GradError, ShapeError, formatShape } from './errors.ts';
+import { DTypeError, GradError, ShapeError, formatShape } from './errors.ts';
 import { propagate, topologicalOrder } from './autograd.ts';
 import { type FloatDType, type MatrixKernels, arenaOf } from './backend.ts';
 import { type GemmLayout, gemm } from './gemm-dispatch.ts';
@@ -274,8 +274,7 @@ export function trace(fn: () => Tensor, options: TraceOptions = {}): Tape {
         steps[k]!();
         const t = replayed[k]!;
         const op = t.node!.gradOf !== undefined ? `${t.node!.op} (rule of ${t.node!.gradOf})` : t.node!.op;
-        if (f32) checkBuffers(op, t.node!.inputs, t.node!.inputs.map(bufOf), bufOf(t), t.shape);
-        else checkForward(op, t.node!.inputs, t.data, t.shape);
+        checkForward(op, t.node!.inputs, bufOf(t), t.shape, t.node!.inputs.map(bufOf));
       }
     };
   };
@@ -308,7 +307,7 @@ export function trace(fn: () => Tensor, options: TraceOptions = {}): Tape {
     return f;
   };
   const backwardChecked = checked(backwardOrder, backwardSteps);
-  const leafBuffers = leaves.map(([leaf, g]) => [bufOf(leaf), bufOf(g)] as const);
+  const paramAndGrad = leaves.map(([leaf, g]) => [bufOf(leaf), bufOf(g)] as const);
   const outputBuffer = bufOf(output);
 
   return {
@@ -345,7 +344,7 @@ export function trace(fn: () => Tensor, options: TraceOptions = {}): Tape {
       });
       for (let i = 0; i < leaves.length; i++) {
         const [leaf] = leaves[i]!;
-        const [p, d] = leafBuffers[i]!;
+        const [p, d] = paramAndGrad[i]!;
         const f = factors[i]!;
         const product = checkedRun ? undefined : fused.get(leaf);
         if (f !== 1) for (let j = 0; j < p.length; j++) p[j] = f * p[j]!;
@@ -372,23 +371,6 @@ const FLOAT32_LOOPS: ReadonlySet<Primitive<never>> = new Set(
     ['add', 'mul', 'neg', 'exp', 'log', 'abs', 'pow', 'softplus', 'relu', 'tanh', 'sigmoidGrad', 'tanhGrad', 'reluGrad', 'transpose', 'reshape', 'detach', 'broadcastTo', 'sumTo', 'sum', 'max', 'where', 'sign', 'greater', 'greaterEqual', 'less', 'lessEqual', 'equal', 'sin', 'cos', 'log1p'] as const satisfies readonly PrimitiveName[]
   ).map((name) => primitives[name] as Primitive<never>),
 );
-
-/** checkForward on a tape's buffers: names the input that carried a non-finite value in, or the op. */
-function checkBuffers(op: string, inputs: readonly Tensor[], xs: readonly TapeBuffer[], out: TapeBuffer, shape: readonly number[]): void {
-  const bad = firstNonFinite(out);
-  if (bad < 0) return;
-  inputs.forEach((x, i) => {
-    const d = xs[i]!;
-    const at = firstNonFinite(d);
-    if (at >= 0) throw AnomalyError.carried(op, i, x.name, x.shape, at, d[at]!, x.node === null);
-  });
-  throw AnomalyError.produced(op, shape, bad, out[bad]!);
-}
-
-function firstNonFinite(d: TapeBuffer): number {
-  for (let i = 0; i < d.length; i++) if (!Number.isFinite(d[i]!)) return i;
-  return -1;
-}
 
 /** True when two arrays share any bytes of the same buffer. */
 function overlaps(x: TapeBuffer, y: TapeBuffer): boolean {

@@ -118,18 +118,20 @@ export function anomalyChecksOn(): boolean {
  * @param inputs - its inputs
  * @param out - its output values
  * @param shape - the output's shape
+ * @param values - the inputs' values, when they are not their `data` (a float32 tape's buffers)
  */
-export function checkForward(op: string, inputs: readonly Tensor[], out: Float64Array, shape: Shape): void {
+export function checkForward(op: string, inputs: readonly Tensor[], out: Float64Array | Float32Array, shape: Shape, values: readonly (Float64Array | Float32Array)[] = inputs.map((x) => x.data)): void {
   const bad = firstNonFinite(out);
   if (bad < 0) return;
   inputs.forEach((x, i) => {
-    const at = firstNonFinite(x.data);
-    if (at >= 0) throw AnomalyError.carried(op, i, x.name, x.shape, at, x.data[at]!, x.node === null);
+    const d = values[i]!;
+    const at = firstNonFinite(d);
+    if (at >= 0) throw AnomalyError.carried(op, i, x.name, x.shape, at, d[at]!, x.node === null);
   });
   throw AnomalyError.produced(op, shape, bad, out[bad]!);
 }
 
-function firstNonFinite(d: Float64Array): number {
+function firstNonFinite(d: Float64Array | Float32Array): number {
   for (let i = 0; i < d.length; i++) if (!Number.isFinite(d[i]!)) return i;
   return -1;
 }
