@@ -622,7 +622,7 @@ function indexBuffer(n: number): Int32Array {
  * @param outShape - the pooled shape
  * @param attrs - window and strides
  */
-export function windowArgmax(x: Float64Array, xShape: Shape, outShape: Shape, attrs: PoolAttrs): Int32Array {
+export function windowArgmax(x: Float64Array | Float32Array, xShape: Shape, outShape: Shape, attrs: PoolAttrs): Int32Array {
   const [N, C, H, W] = xShape as [number, number, number, number];
   const [, , Ho, Wo] = outShape as [number, number, number, number];
   const [kh, kw] = attrs.kernel;

@@ -3,7 +3,7 @@
  * backward give on the same data, reuse its buffers, and set (not add to) the leaves' `.grad`.
  */
 import { describe, it, expect } from 'vitest';
-import { GradError, type Tensor, createRng, customOp, fromData, grad, logSoftmax, randn, tensor, trace, zeros } from './index.ts';
+import { GradError, type Tensor, conv2d, createRng, customOp, fromData, grad, logSoftmax, maxPool2d, randn, tensor, trace, zeros } from './index.ts';
 
 /** A small two-layer model on a batch [3, 5] → [2, 5], with its quadratic cost. */
 function model(): { X: Tensor; Y: Tensor; params: Tensor[]; loss: (w1: Tensor, b1: Tensor, w2: Tensor) => Tensor } {
@@ -180,6 +180,30 @@ describe('trace', () => {
       tape.backward();
       const [expected] = grad((v: Tensor) => v.matmul(X).tanh().add(v.matmul(X.mul(2)).sigmoid()).square().sum())(w.detach());
       expect(w.grad).toBeAllclose(expected!, { rtol: 1e-12, atol: 1e-14 });
+    }
+  });
+
+  it('finds the pooling maxima once per replay for the pooling, its rule and its rule\'s rule, from the current data', () => {
+    // f's gradient inside the traced function puts maxPool2dGrad in the forward and
+    // maxPool2dGather in the backward, all reading the maxima of one input; stale positions
+    // (found when traced, or by a step that ran before the input changed) give other gradients.
+    const rng = createRng(5);
+    const x = zeros([2, 2, 6, 6]);
+    const w = randn([3, 2, 3, 3], { rng, requiresGrad: true });
+    const f = (v: Tensor): Tensor => maxPool2d(conv2d(x, v, { padding: 1 }), { kernel: 2 }).tanh().sum();
+    const loss = (v: Tensor): Tensor => {
+      const [g] = grad(f)(v);
+      return f(v).add(g!.square().sum());
+    };
+    fill(x, 1);
+    const tape = trace(() => loss(w));
+    for (let step = 0; step < 3; step++) {
+      fill(x, 50 + step);
+      const value = tape.forward();
+      tape.backward();
+      expect(value).toBeCloseTo(loss(w.detach()).item(), 12);
+      const [expected] = grad(loss)(w.detach());
+      expect(w.grad!).toBeAllclose(expected!, { rtol: 1e-12, atol: 1e-14 });
     }
   });
 

@@ -1,6 +1,7 @@
 import { DTypeError, GradError, ShapeError, formatShape } from './errors.ts';
 import { propagate, topologicalOrder } from './autograd.ts';
 import { type FloatDType, type MatrixKernels, arenaOf } from './backend.ts';
+import { type PoolAttrs, windowArgmax } from './conv.ts';
 import { type GemmLayout, gemm } from './gemm-dispatch.ts';
 import { type Primitive, type PrimitiveName, primitives } from './primitives.ts';
 import { float32Loop } from './tape-float32.ts';
@@ -27,8 +28,9 @@ export interface TraceOptions {
    * as usual, then every tensor of the program gets a float32 buffer ({@link Tape.buffer}),
    * initialised from its traced value. Matrix products and σ run the kernels' float32 SIMD; the
    * elementwise ops, broadcasts and reductions run their own loops on the float32 buffers
-   * (each result rounded to float32 as it is stored); every other op (convolutions, pooling,
-   * gathers, custom ops' primitives) computes in float64 on copies and stores the result in
+   * (each result rounded to float32 as it is stored); max pooling and its rules read and write
+   * the float32 values as they are; every other op (convolutions, average pooling, gathers,
+   * custom ops' primitives) computes in float64 on copies and stores the result in
    * float32, so it gives the float64 op's values rounded. A custom op made with `customOp` cannot
    * run there (its forward reads float64 tensors) and is refused when traced.
    */
@@ -204,10 +206,63 @@ export function trace(fn: () => Tensor, options: TraceOptions = {}): Tape {
     }
     return (M, N, K, acc) => gemm(layout, M, N, K, A as Float64Array, B as Float64Array, C as Float64Array, acc);
   };
+  // Max pooling's forward, its rule and its rule's rule all read where the maxima of the same
+  // input are: the first of them in the program finds them once per replay, the others read
+  // that. Found at trace time too, so a backward() right after tracing reads current positions.
+  const positionsOwner = new Map<string, Tensor>();
+  const positions = new Map<string, Int32Array>();
+  const tensorIds = new Map<Tensor, number>();
+  const positionsKey = (t: Tensor): string | undefined => {
+    const node = t.node!;
+    if (!POOL_POSITIONS.has(node.primitive as Primitive<never>)) return undefined;
+    const x = node.inputs[0]!;
+    if (!tensorIds.has(x)) tensorIds.set(x, tensorIds.size);
+    const { kernel, stride } = node.attrs as unknown as PoolAttrs;
+    return `${tensorIds.get(x)!}:${kernel.join(',')}:${stride.join(',')}`;
+  };
+  for (const t of [...forwardOrder, ...backwardOrder]) {
+    if (constant.has(t)) continue;
+    const key = positionsKey(t);
+    if (key !== undefined && !positionsOwner.has(key)) positionsOwner.set(key, t);
+  }
+  const poolStep = (t: Tensor, key: string): (() => void) => {
+    const node = t.node!;
+    const x = node.inputs[0]!;
+    const xb = bufOf(x);
+    const pooledShape = node.primitive === (primitives.maxPool2dGrad as Primitive<never>) ? node.inputs[1]!.shape : t.shape;
+    const attrs = node.attrs as unknown as PoolAttrs;
+    let index = positions.get(key);
+    if (index === undefined) {
+      index = windowArgmax(xb, x.shape, pooledShape, attrs).slice();
+      positions.set(key, index);
+    }
+    const at = index;
+    const find = positionsOwner.get(key) === t ? () => at.set(windowArgmax(xb, x.shape, pooledShape, attrs)) : () => {};
+    const out = bufOf(t);
+    if (node.primitive === (primitives.maxPool2dGrad as Primitive<never>)) {
+      const g = bufOf(node.inputs[1]!);
+      return () => {
+        find();
+        out.fill(0);
+        for (let o = 0; o < at.length; o++) {
+          const s = at[o]!;
+          out[s] = out[s]! + g[o]!;
+        }
+      };
+    }
+    // maxPool2d reads x at the positions, maxPool2dGather its second input.
+    const from = node.inputs.length === 1 ? xb : bufOf(node.inputs[1]!);
+    return () => {
+      find();
+      for (let o = 0; o < at.length; o++) out[o] = from[at[o]!]!;
+    };
+  };
   const step = (t: Tensor): (() => void) => {
     const node = t.node!;
     const primitive = node.primitive;
     const out = bufOf(t);
+    const key = positionsKey(t);
+    if (key !== undefined) return poolStep(t, key);
     if (primitive === undefined) {
       // A custom op recomputes from its input tensors' float64 data, which a float32 tape does
       // not keep current; one without inputs (a random draw) reads nothing.
@@ -371,6 +426,9 @@ const FLOAT32_LOOPS: ReadonlySet<Primitive<never>> = new Set(
     ['add', 'mul', 'neg', 'exp', 'log', 'abs', 'pow', 'softplus', 'relu', 'tanh', 'sigmoidGrad', 'tanhGrad', 'reluGrad', 'transpose', 'reshape', 'detach', 'broadcastTo', 'sumTo', 'sum', 'max', 'where', 'sign', 'greater', 'greaterEqual', 'less', 'lessEqual', 'equal', 'sin', 'cos', 'log1p'] as const satisfies readonly PrimitiveName[]
   ).map((name) => primitives[name] as Primitive<never>),
 );
+
+/** The max-pooling primitives: each reads the positions of its first input's window maxima. */
+const POOL_POSITIONS: ReadonlySet<Primitive<never>> = new Set((['maxPool2d', 'maxPool2dGrad', 'maxPool2dGather'] as const).map((name) => primitives[name] as Primitive<never>));
 
 /** True when two arrays share any bytes of the same buffer. */
 function overlaps(x: TapeBuffer, y: TapeBuffer): boolean {
