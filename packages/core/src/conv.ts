@@ -286,8 +286,19 @@ interface ConvWasm {
   im2col_f64(x: number, col: number, ld: number, C: number, H: number, W: number, kh: number, kw: number, Ho: number, Wo: number, sh: number, sw: number, pt: number, pl: number): void;
   col2im_f64(col: number, ld: number, x: number, C: number, H: number, W: number, kh: number, kw: number, Ho: number, Wo: number, sh: number, sw: number, pt: number, pl: number): void;
   conv_f64(x: number, n: number, xs: number, W: number, w: number, F: number, K: number, off: number, y: number, ys: number, Ho: number, Wo: number, acc: number): void;
-  argmax2x2_f64(x: number, planes: number, H: number, W: number, Ho: number, Wo: number, idx: number): void;
+  im2col_f32: ConvWasm['im2col_f64'];
+  col2im_f32: ConvWasm['col2im_f64'];
+  conv_f32: ConvWasm['conv_f64'];
+  maxpool2x2_f64(x: number, planes: number, H: number, W: number, Ho: number, Wo: number, idx: number, val: number): void;
+  maxpool2x2_f32: ConvWasm['maxpool2x2_f64'];
 }
+
+/**
+ * The buffers the kernels below take: float64, or float32 (a float32 tape's). Every array of one
+ * call has the same type; float32 runs conv.wat's float32 kernels and the arena's float32
+ * products, which accumulate in float32.
+ */
+export type Floats = Float64Array | Float32Array;
 
 /** One buffer in a WebAssembly arena, with the arena (its products) and the im2col kernels on its memory. */
 interface Workspace {
@@ -332,25 +343,38 @@ function workspaceOf(n: number): Workspace {
 }
 
 /** C (+)= op(A)·op(B) on workspace views: the arena's SIMD kernel in place, else `gemm`'s loops. */
-function product(arena: WasmArena | null, layout: GemmLayout, M: number, N: number, K: number, A: Float64Array, B: Float64Array, C: Float64Array, accumulate: boolean): void {
-  if (arena === null) return gemm(layout, M, N, K, A, B, C, accumulate);
-  if (layout === 'NN') arena.gemmNN_f64(M, N, K, A, B, C, accumulate);
-  else if (layout === 'NT') arena.gemmNT_f64(M, N, K, A, B, C, accumulate);
-  else arena.gemmTN_f64(M, N, K, A, B, C, accumulate);
+function product(arena: WasmArena | null, layout: GemmLayout, M: number, N: number, K: number, A: Floats, B: Floats, C: Floats, accumulate: boolean): void {
+  // Without SIMD the views are plain arrays: gemm's loops compute in float64 and store each
+  // result in C's type.
+  if (arena === null) return gemm(layout, M, N, K, A as Float64Array, B as Float64Array, C as Float64Array, accumulate);
+  if (A instanceof Float32Array) {
+    const [a, b, c] = [A, B as Float32Array, C as Float32Array];
+    if (layout === 'NN') arena.gemmNN_f32(M, N, K, a, b, c, accumulate);
+    else if (layout === 'NT') arena.gemmNT_f32(M, N, K, a, b, c, accumulate);
+    else arena.gemmTN_f32(M, N, K, a, b, c, accumulate);
+    return;
+  }
+  const [a, b, c] = [A, B as Float64Array, C as Float64Array];
+  if (layout === 'NN') arena.gemmNN_f64(M, N, K, a, b, c, accumulate);
+  else if (layout === 'NT') arena.gemmNT_f64(M, N, K, a, b, c, accumulate);
+  else arena.gemmTN_f64(M, N, K, a, b, c, accumulate);
 }
 
 /**
- * Splits the workspace into views of the given lengths (each rounded up to 16 bytes), and
- * returns the im2col kernels on its memory (null: use the JavaScript loops).
+ * Splits the workspace into views of the given lengths (each rounded up to 16 bytes) of
+ * `like`'s type, and returns the im2col kernels on its memory (null: use the JavaScript loops).
  */
-function views(...lengths: number[]): [Float64Array[], ConvWasm | null, WasmArena | null] {
-  const rounded = lengths.map((n) => n + (n & 1));
-  const ws = workspaceOf(rounded.reduce((a, b) => a + b, 0));
+function views<T extends Floats>(like: T, ...lengths: number[]): [T[], ConvWasm | null, WasmArena | null] {
+  const lanes = 16 / like.BYTES_PER_ELEMENT;
+  const rounded = lengths.map((n) => Math.ceil(n / lanes) * lanes);
+  const total = rounded.reduce((a, b) => a + b, 0);
+  const ws = workspaceOf(Math.ceil((total * like.BYTES_PER_ELEMENT) / 8));
+  const data = like instanceof Float32Array ? new Float32Array(ws.data.buffer, ws.data.byteOffset, 2 * ws.data.length) : ws.data;
   let at = 0;
   const list = rounded.map((n, i) => {
-    const v = ws.data.subarray(at, at + lengths[i]!);
+    const v = data.subarray(at, at + lengths[i]!);
     at += n;
-    return v;
+    return v as T;
   });
   return [list, wasmIm2col ? ws.wasm : null, ws.arena];
 }
@@ -360,7 +384,7 @@ function views(...lengths: number[]): [Float64Array[], ConvWasm | null, WasmAren
  * col[at + ((c·kh + a)·kw + b)·ld + i·Wo + j] = x[n, c, i·sh − pt + a, j·sw − pl + b] (0 in the
  * padding).
  */
-function im2col(g: Geometry, x: Float64Array, n: number, col: Float64Array, at: number, ld: number): void {
+function im2col(g: Geometry, x: Floats, n: number, col: Floats, at: number, ld: number): void {
   const { C, H, W, kh, kw, Ho, Wo, sh, sw, pt, pl } = g;
   let row = at;
   for (let c = 0; c < C; c++) {
@@ -387,7 +411,7 @@ function im2col(g: Geometry, x: Float64Array, n: number, col: Float64Array, at: 
 }
 
 /** The transpose of {@link im2col}: adds each entry of col back into its position of image n of x. */
-function col2im(g: Geometry, col: Float64Array, at: number, ld: number, n: number, x: Float64Array): void {
+function col2im(g: Geometry, col: Floats, at: number, ld: number, n: number, x: Floats): void {
   const { C, H, W, kh, kw, Ho, Wo, sh, sw, pt, pl } = g;
   let row = at;
   for (let c = 0; c < C; c++) {
@@ -426,14 +450,15 @@ function chunkOf(g: Geometry): number {
  * im2col of image n0 + j into columns from `at` (rows `ld` apart): by conv.wat on `xw`, the
  * workspace's copy of the chunk's images, when given; else by the loops on x.
  */
-function patches(g: Geometry, wasm: ConvWasm | null, x: Float64Array, xw: Float64Array, n0: number, j: number, col: Float64Array, at: number, ld: number): void {
+function patches(g: Geometry, wasm: ConvWasm | null, x: Floats, xw: Floats, n0: number, j: number, col: Floats, at: number, ld: number): void {
   if (wasm === null) return im2col(g, x, n0 + j, col, at, ld);
-  const image = xw.byteOffset + 8 * j * g.C * g.H * g.W;
-  wasm.im2col_f64(image, col.byteOffset + 8 * at, 8 * ld, g.C, g.H, g.W, g.kh, g.kw, g.Ho, g.Wo, g.sh, g.sw, g.pt, g.pl);
+  const es = col.BYTES_PER_ELEMENT;
+  const image = xw.byteOffset + es * j * g.C * g.H * g.W;
+  (es === 4 ? wasm.im2col_f32 : wasm.im2col_f64)(image, col.byteOffset + es * at, es * ld, g.C, g.H, g.W, g.kh, g.kw, g.Ho, g.Wo, g.sh, g.sw, g.pt, g.pl);
 }
 
 /** Copies the [F × P] blocks of images n0 … n0+m−1 between y [N, F, P] and t [F × m·P] (`toRows`: y → t). */
-function moveBlocks(y: Float64Array, t: Float64Array, F: number, P: number, n0: number, m: number, toRows: boolean): void {
+function moveBlocks(y: Floats, t: Floats, F: number, P: number, n0: number, m: number, toRows: boolean): void {
   if (m === 1) {
     if (toRows) t.set(y.subarray(n0 * F * P, (n0 + 1) * F * P));
     else y.set(t.subarray(0, F * P), n0 * F * P);
@@ -457,14 +482,14 @@ function moveBlocks(y: Float64Array, t: Float64Array, F: number, P: number, n0: 
  * @param shapes - shapes of x, w and out
  * @param attrs - strides and padding
  */
-export function conv2dForward(x: Float64Array, w: Float64Array, out: Float64Array, shapes: readonly Shape[], attrs: ConvAttrs): void {
+export function conv2dForward(x: Floats, w: Floats, out: Floats, shapes: readonly Shape[], attrs: ConvAttrs): void {
   const g = geometry(shapes[0]!, shapes[1]!, shapes[2]!, attrs);
   if (directServes(g)) return direct(x, shapes[0]!, g.pt, g.pl, w, [g.F, g.kh, g.kw], [g.Ho, g.Wo], out);
   const K = g.C * g.kh * g.kw;
   const P = g.Ho * g.Wo;
   const nb = chunkOf(g);
   const image = g.C * g.H * g.W;
-  const [[wv, col, y, xw], wasm, arena] = views(g.F * K, K * nb * P, g.F * nb * P, wasmIm2col ? nb * image : 0) as [Float64Array[], ConvWasm | null, WasmArena | null];
+  const [[wv, col, y, xw], wasm, arena] = views(x, g.F * K, K * nb * P, g.F * nb * P, wasmIm2col ? nb * image : 0);
   wv!.set(w);
   for (let n0 = 0; n0 < g.N; n0 += nb) {
     const m = Math.min(nb, g.N - n0);
@@ -495,7 +520,7 @@ export function conv2dForward(x: Float64Array, w: Float64Array, out: Float64Arra
  * @param outHW - [Ho, Wo]
  * @param out - [N, Fo, Ho, Wo]
  */
-function direct(src: Float64Array, srcShape: Shape, top: number, left: number, filters: Float64Array, kernel: readonly [number, number, number], outHW: Pair, out: Float64Array): void {
+function direct(src: Floats, srcShape: Shape, top: number, left: number, filters: Floats, kernel: readonly [number, number, number], outHW: Pair, out: Floats): void {
   const [N, Ci, Hs, Ws] = srcShape as [number, number, number, number];
   const [Fo, kh, kw] = kernel;
   const [Ho, Wo] = outHW;
@@ -507,11 +532,13 @@ function direct(src: Float64Array, srcShape: Shape, top: number, left: number, f
   const bordered = Hp !== Hs || Wp !== Ws || top !== 0 || left !== 0;
   const image = Ci * Hp * Wp;
   const nb = Math.max(1, Math.min(N, Math.floor(CHUNK_ELEMENTS / (image + Fo * P))));
-  const [[wv, offv, xw, y], wasm] = views(Fo * K, (K + 1) >> 1, nb * image, nb * Fo * P) as [Float64Array[], ConvWasm, WasmArena];
+  const es = src.BYTES_PER_ELEMENT;
+  // The offset table is K int32s: as many elements of a float32 view, half as many of float64's.
+  const [[wv, offv, xw, y], wasm] = views(src, Fo * K, es === 4 ? K : (K + 1) >> 1, nb * image, nb * Fo * P) as [Floats[], ConvWasm, WasmArena];
   wv!.set(filters);
   const off = new Int32Array(offv!.buffer, offv!.byteOffset, K);
   for (let c = 0, k = 0; c < Ci; c++) {
-    for (let a = 0; a < kh; a++) for (let b = 0; b < kw; b++, k++) off[k] = 8 * ((c * Hp + a) * Wp + b);
+    for (let a = 0; a < kh; a++) for (let b = 0; b < kw; b++, k++) off[k] = es * ((c * Hp + a) * Wp + b);
   }
   // Row r of a padded plane is the image's row r − top; only rows and columns inside it are
   // copied (with 'same' padding the outputs may not read the image's last rows or columns).
@@ -532,7 +559,7 @@ function direct(src: Float64Array, srcShape: Shape, top: number, left: number, f
         }
       }
     }
-    wasm.conv_f64(xw!.byteOffset, m, 8 * image, Wp, wv!.byteOffset, Fo, K, off.byteOffset, y!.byteOffset, 8 * Fo * P, Ho, Wo, 0);
+    (es === 4 ? wasm.conv_f32 : wasm.conv_f64)(xw!.byteOffset, m, es * image, Wp, wv!.byteOffset, Fo, K, off.byteOffset, y!.byteOffset, es * Fo * P, Ho, Wo, 0);
     out.set(y!.subarray(0, m * Fo * P), n0 * Fo * P);
   }
 }
@@ -550,13 +577,14 @@ function directServes(g: Geometry): boolean {
  * @param shapes - shapes of x (= out), w and gy
  * @param attrs - strides and padding
  */
-export function conv2dBackpropInputForward(gy: Float64Array, w: Float64Array, out: Float64Array, shapes: readonly Shape[], attrs: ConvAttrs): void {
+export function conv2dBackpropInputForward(gy: Floats, w: Floats, out: Floats, shapes: readonly Shape[], attrs: ConvAttrs): void {
   const g = geometry(shapes[0]!, shapes[1]!, shapes[2]!, attrs);
   const K = g.C * g.kh * g.kw;
   const P = g.Ho * g.Wo;
   const nb = chunkOf(g);
   const image = g.C * g.H * g.W;
-  const [[wv, col, gv, dx], wasm, arena] = views(g.F * K, K * nb * P, g.F * nb * P, wasmIm2col ? nb * image : 0) as [Float64Array[], ConvWasm | null, WasmArena | null];
+  const es = gy.BYTES_PER_ELEMENT;
+  const [[wv, col, gv, dx], wasm, arena] = views(gy, g.F * K, K * nb * P, g.F * nb * P, wasmIm2col ? nb * image : 0);
   wv!.set(w);
   if (!wasm) out.fill(0);
   for (let n0 = 0; n0 < g.N; n0 += nb) {
@@ -567,7 +595,7 @@ export function conv2dBackpropInputForward(gy: Float64Array, w: Float64Array, ou
       // The chunk's input gradient is summed in the workspace, then copied out.
       dx!.fill(0, 0, m * image);
       for (let j = 0; j < m; j++) {
-        wasm.col2im_f64(col!.byteOffset + 8 * j * P, 8 * m * P, dx!.byteOffset + 8 * j * image, g.C, g.H, g.W, g.kh, g.kw, g.Ho, g.Wo, g.sh, g.sw, g.pt, g.pl);
+        (es === 4 ? wasm.col2im_f32 : wasm.col2im_f64)(col!.byteOffset + es * j * P, es * m * P, dx!.byteOffset + es * j * image, g.C, g.H, g.W, g.kh, g.kw, g.Ho, g.Wo, g.sh, g.sw, g.pt, g.pl);
       }
       out.set(dx!.subarray(0, m * image), n0 * image);
     } else {
@@ -584,13 +612,13 @@ export function conv2dBackpropInputForward(gy: Float64Array, w: Float64Array, ou
  * @param shapes - shapes of x, w (= out) and gy
  * @param attrs - strides and padding
  */
-export function conv2dBackpropFilterForward(x: Float64Array, gy: Float64Array, out: Float64Array, shapes: readonly Shape[], attrs: ConvAttrs): void {
+export function conv2dBackpropFilterForward(x: Floats, gy: Floats, out: Floats, shapes: readonly Shape[], attrs: ConvAttrs): void {
   const g = geometry(shapes[0]!, shapes[1]!, shapes[2]!, attrs);
   const K = g.C * g.kh * g.kw;
   const P = g.Ho * g.Wo;
   const nb = chunkOf(g);
   const image = g.C * g.H * g.W;
-  const [[dw, col, gv, xw], wasm, arena] = views(g.F * K, K * nb * P, g.F * nb * P, wasmIm2col ? nb * image : 0) as [Float64Array[], ConvWasm | null, WasmArena | null];
+  const [[dw, col, gv, xw], wasm, arena] = views(x, g.F * K, K * nb * P, g.F * nb * P, wasmIm2col ? nb * image : 0);
   dw!.fill(0);
   for (let n0 = 0; n0 < g.N; n0 += nb) {
     const m = Math.min(nb, g.N - n0);
@@ -615,26 +643,41 @@ function indexBuffer(n: number): Int32Array {
 
 /**
  * For each pooled element, the flat index in `x` of its window's first maximum (a NaN counts
- * as the maximum, so it propagates as in PyTorch). The result is a scratch buffer, valid until
- * the next call here or into the conv workspace: callers read it at once.
+ * as the maximum, so it propagates as in PyTorch), and, given `values`, the maximum itself
+ * written there. The result is a scratch buffer, valid until the next call here or into the
+ * conv workspace: callers read it at once.
  * @param x - input [N, C, H, W]
  * @param xShape - its shape
  * @param outShape - the pooled shape
  * @param attrs - window and strides
+ * @param values - receives x at each index (max pooling's output), of x's type
  */
-export function windowArgmax(x: Float64Array | Float32Array, xShape: Shape, outShape: Shape, attrs: PoolAttrs): Int32Array {
+export function windowArgmax(x: Floats, xShape: Shape, outShape: Shape, attrs: PoolAttrs, values?: Floats): Int32Array {
   const [N, C, H, W] = xShape as [number, number, number, number];
   const [, , Ho, Wo] = outShape as [number, number, number, number];
   const [kh, kw] = attrs.kernel;
   const [sh, sw] = attrs.stride;
+  const pooled = N * C * Ho * Wo;
   if (kh === 2 && kw === 2 && sh === 2 && sw === 2 && wasmIm2col && wasmSimdSupported()) {
-    // The common window by conv.wat's branch-free kernel, on a copy of x in the workspace.
-    const [[xw, iw], wasm] = views(x.length, (N * C * Ho * Wo + 1) >> 1) as [Float64Array[], ConvWasm, WasmArena];
+    // The common window by conv.wat's branch-free kernel, on a copy of x in the workspace; the
+    // indices are int32s, as many elements of a float32 view, half as many of float64's.
+    const es = x.BYTES_PER_ELEMENT;
+    const [[xw, iw, vw], wasm] = views(x, x.length, es === 4 ? pooled : (pooled + 1) >> 1, pooled) as [Floats[], ConvWasm, WasmArena];
     xw!.set(x);
-    const index = new Int32Array(iw!.buffer, iw!.byteOffset, N * C * Ho * Wo);
-    wasm.argmax2x2_f64(xw!.byteOffset, N * C, H, W, Ho, Wo, index.byteOffset);
+    const index = new Int32Array(iw!.buffer, iw!.byteOffset, pooled);
+    (es === 4 ? wasm.maxpool2x2_f32 : wasm.maxpool2x2_f64)(xw!.byteOffset, N * C, H, W, Ho, Wo, index.byteOffset, vw!.byteOffset);
+    values?.set(vw!);
     return index;
   }
+  const index = windowArgmaxLoops(x, [N, C, H, W], [Ho, Wo], attrs);
+  if (values !== undefined) for (let o = 0; o < pooled; o++) values[o] = x[index[o]!]!;
+  return index;
+}
+
+/** {@link windowArgmax}'s loops, which serve where conv.wat's kernel does not. */
+function windowArgmaxLoops(x: Floats, [N, C, H, W]: readonly [number, number, number, number], [Ho, Wo]: Pair, attrs: PoolAttrs): Int32Array {
+  const [kh, kw] = attrs.kernel;
+  const [sh, sw] = attrs.stride;
   const index = indexBuffer(N * C * Ho * Wo);
   let o = 0;
   if (kh === 2 && kw === 2) {
@@ -696,7 +739,7 @@ export function windowArgmax(x: Float64Array | Float32Array, xShape: Shape, outS
  * @param gShape - shape of `g`
  * @param attrs - window and strides
  */
-export function avgPoolSpread(g: Float64Array, out: Float64Array, outShape: Shape, gShape: Shape, attrs: PoolAttrs): void {
+export function avgPoolSpread(g: Floats, out: Floats, outShape: Shape, gShape: Shape, attrs: PoolAttrs): void {
   const [N, C, H, W] = outShape as [number, number, number, number];
   const [, , Ho, Wo] = gShape as [number, number, number, number];
   const [kh, kw] = attrs.kernel;
@@ -724,7 +767,7 @@ export function avgPoolSpread(g: Float64Array, out: Float64Array, outShape: Shap
  * @param outShape - shape of `out`
  * @param attrs - window and strides
  */
-export function avgPoolForward(x: Float64Array, out: Float64Array, xShape: Shape, outShape: Shape, attrs: PoolAttrs): void {
+export function avgPoolForward(x: Floats, out: Floats, xShape: Shape, outShape: Shape, attrs: PoolAttrs): void {
   const [N, C, H, W] = xShape as [number, number, number, number];
   const [, , Ho, Wo] = outShape as [number, number, number, number];
   const [kh, kw] = attrs.kernel;

@@ -506,9 +506,7 @@ export const primitives: { readonly [P in PrimitiveName]: Primitive<PrimitiveAtt
   },
   maxPool2d: {
     forward: (k) => {
-      const index = conv.windowArgmax(k.x[0]!, k.shapes[0]!, k.outShape, k.attrs);
-      // Stryker disable next-line EqualityOperator: one more pass writes past the typed array's end, a no-op
-      for (let o = 0; o < index.length; o++) k.out[o] = k.x[0]![index[o]!]!;
+      conv.windowArgmax(k.x[0]!, k.shapes[0]!, k.outShape, k.attrs, k.out);
     },
     // g goes to each window's first maximum (see maxPool2d's NOTE on ties).
     vjp: (_i, g, c) => conv.maxPool2dGrad(c.inputs[0]!, g, c.attrs),

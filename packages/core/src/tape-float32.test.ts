@@ -1,9 +1,9 @@
 /**
  * trace() with float32 kernels: the graph traced in float64, replayed on float32 buffers. Held
  * against the float64 tape (same values to single precision), against float64 ops rounded once
- * (the ops run in float64 on copies), and against itself with a helper thread (same bits).
+ * (the ops that run in float64 on copies), and against itself with a helper thread (same bits).
  */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import {
   AnomalyError,
   DTypeError,
@@ -11,6 +11,7 @@ import {
   ShapeError,
   type Tape,
   type Tensor,
+  avgPool2d,
   conv2d,
   createKernels,
   createRng,
@@ -23,6 +24,7 @@ import {
   trace,
   zeros,
 } from './index.ts';
+import { setWasmIm2col } from './conv.ts';
 import { withHelperThread } from './kernels/threads.ts';
 import { primitives } from './primitives.ts';
 import { float32Loop } from './tape-float32.ts';
@@ -85,33 +87,41 @@ describe('trace with float32 kernels', () => {
       }
     });
 
-    it(`(${label}) runs convolution and pooling in float64 on copies, rounding once`, () => {
-      const x = zeros([2, 2, 7, 7], { name: 'x' });
-      const w = randn([3, 2, 3, 3], { seed: 4, requiresGrad: true, name: 'w' });
-      fill(x.data, 5);
-      for (const t of [x, w]) t.data.set(Float32Array.from(t.data)); // exact in float32
-      let y: Tensor | null = null;
-      let p: Tensor | null = null;
-      const tape = trace(
-        () => {
-          y = conv2d(x, w, { padding: 1 });
-          p = maxPool2d(y, { kernel: 2 });
-          return p.sigmoid().sum();
-        },
-        { kernels: make() },
-      );
+    for (const wasmConv of [true, false]) it(`(${label}, conv.wat ${wasmConv ? 'on' : 'off'}) runs convolutions in float32 and pools the float32 values as they are`, () => {
+      setWasmIm2col(wasmConv);
+      onTestFinished(() => setWasmIm2col(true));
+      // Both of conv2d's routes (the direct kernel at stride 1, im2col and a product at stride
+      // 2), both poolings, and every convolution rule: x requires grad, so its gradient runs
+      // conv2dBackpropInput, the filters' conv2dBackpropFilter.
+      const x = randn([3, 2, 9, 9], { seed: 3, requiresGrad: true, name: 'x' });
+      const w = randn([5, 2, 3, 3], { seed: 4, requiresGrad: true, name: 'w' });
+      const v = randn([4, 5, 3, 3], { seed: 6, requiresGrad: true, name: 'v' });
+      for (const t of [x, w, v]) t.data.set(Float32Array.from(t.data)); // exact in float32
+      const net = (): { y: Tensor; p: Tensor; q: Tensor; loss: Tensor } => {
+        const y = conv2d(x, w, { padding: 1 });
+        const p = maxPool2d(y, { kernel: 2 });
+        const q = avgPool2d(conv2d(p.sigmoid(), v, { stride: 2, padding: 1 }), { kernel: 2 });
+        return { y, p, q, loss: q.tanh().sum() };
+      };
+      let parts: ReturnType<typeof net> | null = null;
+      const tape = trace(() => (parts = net()).loss, { kernels: make() });
       tape.forward();
-      const want = conv2d(x, w.detach(), { padding: 1 });
-      expect(Array.from(tape.buffer(y!))).toEqual(Array.from(Float32Array.from(want.data)));
-      const rounded = fromData(Float64Array.from(Float32Array.from(want.data)), want.shape);
-      expect(Array.from(tape.buffer(p!))).toEqual(Array.from(Float32Array.from(maxPool2d(rounded, { kernel: 2 }).data)));
-      // The filter's gradient through the pooling's and the convolution's rules.
       tape.backward();
-      const ref = trace(() => maxPool2d(conv2d(x, w, { padding: 1 }), { kernel: 2 }).sigmoid().sum());
+      const { y, p, q } = parts!;
+      const want = net();
+      // Convolution sums in float32: within its rounding of the float64 result, not equal to it.
+      const y32 = tape.buffer(y);
+      expect(y32).toBeInstanceOf(Float32Array);
+      expect(fromData(Float64Array.from(y32), y.shape)).toBeAllclose(want.y, { rtol: 1e-5, atol: 1e-5 });
+      expect(Array.from(y32)).not.toEqual(Array.from(Float32Array.from(want.y.data)));
+      // Max pooling picks float32 values: exactly the pooling of the tape's own conv output.
+      expect(Array.from(tape.buffer(p))).toEqual(Array.from(maxPool2d(fromData(Float64Array.from(y32), y.shape), { kernel: 2 }).data));
+      expect(fromData(Float64Array.from(tape.buffer(q)), q.shape)).toBeAllclose(want.q, { rtol: 1e-4, atol: 1e-5 });
+      const g32 = [x, w, v].map((t) => Float64Array.from(t.grad!.data));
+      const ref = trace(() => net().loss);
       ref.forward();
-      const g32 = Float64Array.from(w.grad!.data);
       ref.backward();
-      expect(fromData(g32, w.shape)).toBeAllclose(w.grad!, { rtol: 1e-4, atol: 1e-5 });
+      [x, w, v].forEach((t, i) => expect(fromData(g32[i]!, t.shape)).toBeAllclose(t.grad!, { rtol: 1e-4, atol: 1e-4 }));
     });
   }
 

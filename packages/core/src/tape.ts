@@ -28,8 +28,8 @@ export interface TraceOptions {
    * as usual, then every tensor of the program gets a float32 buffer ({@link Tape.buffer}),
    * initialised from its traced value. Matrix products and σ run the kernels' float32 SIMD; the
    * elementwise ops, broadcasts and reductions run their own loops on the float32 buffers
-   * (each result rounded to float32 as it is stored); max pooling and its rules read and write
-   * the float32 values as they are; every other op (convolutions, average pooling, gathers,
+   * (each result rounded to float32 as it is stored); convolutions run float32 SIMD kernels
+   * too, and pooling reads and writes the float32 values as they are; every other op (gathers,
    * custom ops' primitives) computes in float64 on copies and stores the result in
    * float32, so it gives the float64 op's values rounded. A custom op made with `customOp` cannot
    * run there (its forward reads float64 tensors) and is refused when traced.
@@ -237,8 +237,13 @@ export function trace(fn: () => Tensor, options: TraceOptions = {}): Tape {
       positions.set(key, index);
     }
     const at = index;
-    const find = positionsOwner.get(key) === t ? () => at.set(windowArgmax(xb, x.shape, pooledShape, attrs)) : () => {};
     const out = bufOf(t);
+    const owner = positionsOwner.get(key) === t;
+    if (owner && node.inputs.length === 1) {
+      // maxPool2d: the kernel that finds the maxima writes them too.
+      return () => at.set(windowArgmax(xb, x.shape, pooledShape, attrs, out));
+    }
+    const find = owner ? () => at.set(windowArgmax(xb, x.shape, pooledShape, attrs)) : () => {};
     if (node.primitive === (primitives.maxPool2dGrad as Primitive<never>)) {
       const g = bufOf(node.inputs[1]!);
       return () => {
@@ -418,12 +423,14 @@ export function trace(fn: () => Tensor, options: TraceOptions = {}): Tape {
 }
 
 /**
- * The primitives whose forward is a plain loop over its buffers (no SIMD kernel of float64, no
- * index arithmetic on values), so it runs on a float32 tape's buffers as they are.
+ * The primitives whose forward runs on a float32 tape's buffers as they are: a plain loop over
+ * its buffers (no SIMD kernel of float64 only, no index arithmetic on values), or conv.ts's
+ * kernels, which take either dtype (the convolutions run conv.wat's and the arena's float32
+ * kernels on float32 buffers).
  */
 const FLOAT32_LOOPS: ReadonlySet<Primitive<never>> = new Set(
   (
-    ['add', 'mul', 'neg', 'exp', 'log', 'abs', 'pow', 'softplus', 'relu', 'tanh', 'sigmoidGrad', 'tanhGrad', 'reluGrad', 'transpose', 'reshape', 'detach', 'broadcastTo', 'sumTo', 'sum', 'max', 'where', 'sign', 'greater', 'greaterEqual', 'less', 'lessEqual', 'equal', 'sin', 'cos', 'log1p'] as const satisfies readonly PrimitiveName[]
+    ['add', 'mul', 'neg', 'exp', 'log', 'abs', 'pow', 'softplus', 'relu', 'tanh', 'sigmoidGrad', 'tanhGrad', 'reluGrad', 'transpose', 'reshape', 'detach', 'broadcastTo', 'sumTo', 'sum', 'max', 'where', 'sign', 'greater', 'greaterEqual', 'less', 'lessEqual', 'equal', 'sin', 'cos', 'log1p', 'conv2d', 'conv2dBackpropInput', 'conv2dBackpropFilter', 'avgPool2d', 'avgPool2dGrad'] as const satisfies readonly PrimitiveName[]
   ).map((name) => primitives[name] as Primitive<never>),
 );
 
