@@ -6,6 +6,8 @@ import fc from 'fast-check';
 import { describe, it, expect } from 'vitest';
 import { ShapeError, broadcastShapes, broadcastTo, ones, sizeOf, sumToShape } from './index.ts';
 import { broadcastPairArb, propertyConfig, shapeArb, tensorArb } from './testing/index.ts';
+import { walkRows } from './broadcast.ts';
+import { broadcastStrides, stridesOf } from './shape.ts';
 
 /** A shape and a shape it broadcasts to (drop leading axes, set some dims to 1). */
 const smallAndBig = shapeArb({ maxRank: 4 }).chain((big) =>
@@ -90,5 +92,65 @@ describe('sumToShape properties', () => {
       ),
       propertyConfig(),
     );
+  });
+});
+
+describe('walkRows', () => {
+  /** Every element's offsets, one list per operand, in the order a plain row-major walk visits them. */
+  function naive(shape: readonly number[], strides: readonly (readonly number[])[]): number[][] {
+    const out = strides.map(() => [] as number[]);
+    const index = shape.map(() => 0);
+    for (let n = 0; n < sizeOf(shape); n++) {
+      strides.forEach((s, j) => out[j]!.push(index.reduce((acc, i, d) => acc + i * s[d]!, 0)));
+      for (let d = shape.length - 1; d >= 0 && ++index[d]! === shape[d]; d--) index[d] = 0;
+    }
+    return out;
+  }
+
+  /** What walkRows visits, element by element, and how many rows it took. */
+  function walked(shape: readonly number[], strides: readonly (readonly number[])[]): { offsets: number[][]; rows: number; inner: number[][] } {
+    const offsets = strides.map(() => [] as number[]);
+    const inner: number[][] = [];
+    let rows = 0;
+    walkRows(shape, strides, (off, n, st) => {
+      rows++;
+      inner.push([...st]);
+      for (let c = 0; c < n; c++) off.forEach((o, j) => offsets[j]!.push(o + c * st[j]!));
+    });
+    return { offsets, rows, inner };
+  }
+
+  it('property: visits every element once, in row-major order, through fewer or as many rows (coalesced)', () => {
+    fc.assert(
+      fc.property(smallAndBig, ({ small, big }) => {
+        const strides = [stridesOf(big), broadcastStrides(small, big), stridesOf(big).map((s) => 2 * s)];
+        const { offsets, rows, inner } = walked(big, strides);
+        expect(offsets).toEqual(naive(big, strides));
+        const plainRows = big.length === 0 ? 1 : sizeOf(big) / big[big.length - 1]!;
+        expect(rows).toBeLessThanOrEqual(plainRows);
+        // The inner strides are the operands' innermost ones: kernels that read a contiguous
+        // operand with p++ stay right.
+        if (big.length > 0) for (const st of inner) expect(st).toEqual(strides.map((s) => s[big.length - 1]!));
+      }),
+      propertyConfig(),
+    );
+  });
+
+  it('walks a per-channel bias over [N, C, H, W] as N·C rows of H·W', () => {
+    const big = [2, 3, 4, 5];
+    const strides = [stridesOf(big), broadcastStrides([3, 1, 1], big)];
+    const { offsets, rows } = walked(big, strides);
+    expect(rows).toBe(6);
+    expect(offsets).toEqual(naive(big, strides));
+  });
+
+  it('keeps an innermost dimension of size 1 (its stride is the rows\' inner stride) and drops the others', () => {
+    // A [5, 1] block padded into [5, 3]: the output's rows are 3 apart, so each row is one element.
+    const strides = [stridesOf([5, 1]), [3, 1]];
+    const { offsets, rows, inner } = walked([5, 1], strides);
+    expect(rows).toBe(5);
+    expect(inner[0]).toEqual([1, 1]);
+    expect(offsets).toEqual([[0, 1, 2, 3, 4], [0, 3, 6, 9, 12]]);
+    expect(walked([1, 1, 4], [stridesOf([1, 1, 4])]).rows).toBe(1);
   });
 });

@@ -22,6 +22,44 @@ export function walkRows(
     return;
   }
   if (sizeOf(shape) === 0) return;
+  [shape, strides] = coalesce(shape, strides);
+  return walkCoalesced(shape, strides, row);
+}
+
+/**
+ * The same walk over fewer, longer rows: a dimension of size 1 (not the innermost) is dropped,
+ * and a dimension merges into the next when every operand steps over the next one's whole
+ * extent to reach its following index (its stride is the next one's times the next's size). The
+ * rows then cover the same elements in the same order, with the same inner strides. A bias of
+ * shape [C, 1, 1] added to [N, C, H, W] walks N·C rows of H·W, not N·C·H rows of W.
+ */
+function coalesce(shape: Shape, strides: readonly (readonly number[])[]): [Shape, number[][]] {
+  const dims: number[] = [];
+  for (let d = 0; d < shape.length; d++) if (shape[d] !== 1 || d === shape.length - 1) dims.push(d);
+  const outShape: number[] = [shape[dims[0]!]!];
+  const outStrides = strides.map((s) => [s[dims[0]!]!]);
+  for (let i = 1; i < dims.length; i++) {
+    const d = dims[i]!;
+    const n = shape[d]!;
+    const last = outShape.length - 1;
+    if (strides.every((s, j) => outStrides[j]![last] === s[d]! * n)) {
+      outShape[last] = outShape[last]! * n;
+      for (let j = 0; j < strides.length; j++) outStrides[j]![last] = strides[j]![d]!;
+    } else {
+      outShape.push(n);
+      for (let j = 0; j < strides.length; j++) outStrides[j]!.push(strides[j]![d]!);
+    }
+  }
+  return [outShape, outStrides];
+}
+
+function walkCoalesced(
+  shape: Shape,
+  strides: readonly (readonly number[])[],
+  row: (offsets: readonly number[], length: number, innerStrides: readonly number[]) => void,
+): void {
+  const rank = shape.length;
+  const k = strides.length;
   const inner = shape[rank - 1]!;
   const innerStrides = strides.map((s) => s[rank - 1]!);
   const offsets = new Array<number>(k).fill(0);
