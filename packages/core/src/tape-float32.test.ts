@@ -292,6 +292,12 @@ describe("a float32 tape's own loops", () => {
     ['sum of all', primitives.sum as never, [f32(12)], [[3, 4]], [], { axes: [0, 1], keepDims: false }],
     ['sum over columns', primitives.sum as never, [f32(12)], [[3, 4]], [3], { axes: [1], keepDims: false }],
     ['sumTo a bias column', primitives.sumTo as never, [f32(12)], [[3, 4]], [3, 1], { shape: [3, 1] }],
+    ['add, a per-channel bias second', primitives.add as never, [f32(120), f32(3)], [[2, 3, 4, 5], [3, 1, 1]], [2, 3, 4, 5], null],
+    ['mul, a per-channel vector first, rank 4', primitives.mul as never, [f32(3), f32(120)], [[1, 3, 1, 1], [2, 3, 4, 5]], [2, 3, 4, 5], null],
+    ['add, a row second (a vector along the last axis)', primitives.add as never, [f32(12), f32(4)], [[3, 4], [1, 4]], [3, 4], null],
+    ['sumTo a per-channel bias', primitives.sumTo as never, [f32(120)], [[2, 3, 4, 5]], [3, 1, 1], { shape: [3, 1, 1] }],
+    ['sumTo a row', primitives.sumTo as never, [f32(12)], [[3, 4]], [1, 4], { shape: [1, 4] }],
+    ['transpose 2-D', primitives.transpose as never, [f32(10 * 37)], [[10, 37]], [37, 10], { perm: [1, 0] }],
   ];
   for (const [name, primitive, x, shapes, outShape, attrs] of cases) {
     it(`${name}: the bits of the primitive's loop`, () => {
@@ -306,8 +312,10 @@ describe("a float32 tape's own loops", () => {
       expect(mine.some((v) => v !== 0)).toBe(true);
     });
   }
-  it('leaves other patterns to the primitives (a row broadcast, a sum over rows, pow 3)', () => {
-    expect(float32Loop(primitives.add as never, [f32(12), f32(4)], [[3, 4], [1, 4]], new Float32Array(12), [3, 4], null)).toBeNull();
+  it('leaves other patterns to the primitives (a broadcast along two axes, a sum over rows, pow 3, a 3-D transpose)', () => {
+    expect(float32Loop(primitives.add as never, [f32(24), f32(12)], [[2, 3, 4], [1, 3, 4]], new Float32Array(24), [2, 3, 4], null)).toBeNull();
+    expect(float32Loop(primitives.add as never, [f32(24), f32(8)], [[2, 3, 4], [2, 1, 4]], new Float32Array(24), [2, 3, 4], null)).toBeNull();
+    expect(float32Loop(primitives.transpose as never, [f32(24)], [[2, 3, 4]], new Float32Array(24), [4, 3, 2], { perm: [2, 1, 0] })).toBeNull();
     expect(float32Loop(primitives.sum as never, [f32(12)], [[3, 4]], new Float32Array(4), [4], { axes: [0], keepDims: false })).toBeNull();
     expect(float32Loop(primitives.pow as never, [f32(12)], [[3, 4]], new Float32Array(12), [3, 4], { p: 3 })).toBeNull();
   });

@@ -1,6 +1,6 @@
 /**
  * Loops of their own for a float32 tape's most frequent steps (a training step's bias add, its
- * loss and the rules of σ and of the bias). The primitives' loops serve float64 eager ops and the
+ * loss, the rules of σ and of the bias, a flattening transpose). The primitives' loops serve float64 eager ops and the
  * tracing of every tape, so V8 compiles them for both array types, and on float32 buffers they
  * ran about 10% of a batch-10 step behind the δ engine's loops, which see one type only. These
  * see only Float32Array. Each computes what the primitive computes, in the same order (each
@@ -25,12 +25,18 @@ function combineScalar(kind: Kind, a: Float32Array, s: number, out: Float32Array
   else for (let i = 0; i < n; i++) out[i] = a[i]! * s;
 }
 
-/** out[r, c] = a[r, c] ∘ col[r]: a matrix and a column broadcast along its rows (a bias), in either order. */
-function combineColumn(kind: Kind, a: Float32Array, col: Float32Array, rows: number, cols: number, out: Float32Array): void {
-  for (let r = 0, i = 0; r < rows; r++) {
-    const v = col[r]!;
-    if (kind === 'add') for (let c = 0; c < cols; c++, i++) out[i] = a[i]! + v;
-    else for (let c = 0; c < cols; c++, i++) out[i] = a[i]! * v;
+/**
+ * out[n, r, c] = a[n, r, c] ∘ v[r]: a vector along one axis broadcast over the others, in either
+ * order (a dense layer's bias column, rows × cols with outer = 1, or a conv layer's per-channel
+ * bias, N × C × H·W).
+ */
+function combineChannel(kind: Kind, a: Float32Array, v: Float32Array, outer: number, rows: number, inner: number, out: Float32Array): void {
+  for (let n = 0, i = 0; n < outer; n++) {
+    for (let r = 0; r < rows; r++) {
+      const b = v[r]!;
+      if (kind === 'add') for (let c = 0; c < inner; c++, i++) out[i] = a[i]! + b;
+      else for (let c = 0; c < inner; c++, i++) out[i] = a[i]! * b;
+    }
   }
 }
 
@@ -49,13 +55,48 @@ function sumAll(x: Float32Array, out: Float32Array): void {
   out[0] = 0 + s;
 }
 
-/** Each row's sum (a bias gradient: BP3's sum over the batch), as addReduced sums it. */
-function sumRows(x: Float32Array, rows: number, cols: number, out: Float32Array): void {
-  for (let r = 0, i = 0; r < rows; r++) {
-    let s = 0;
-    for (let c = 0; c < cols; c++) s += x[i++]!;
-    out[r] = 0 + s;
+/**
+ * The sums onto one axis (a bias gradient: BP3's sum over the batch's columns, or a conv bias's
+ * over images and positions), as addReduced sums them: each row of `inner` in float64, added to
+ * the float32 total once per outer index.
+ */
+function sumChannels(x: Float32Array, outer: number, rows: number, inner: number, out: Float32Array): void {
+  out.fill(0);
+  for (let n = 0, i = 0; n < outer; n++) {
+    for (let r = 0; r < rows; r++) {
+      let s = 0;
+      for (let c = 0; c < inner; c++) s += x[i++]!;
+      out[r] = out[r]! + s;
+    }
   }
+}
+
+/** A matrix's transpose, in 16-column blocks so that the strided writes stay within a few lines. */
+function transpose2d(x: Float32Array, rows: number, cols: number, out: Float32Array): void {
+  for (let j0 = 0; j0 < cols; j0 += 16) {
+    const j1 = Math.min(cols, j0 + 16);
+    for (let i = 0; i < rows; i++) {
+      for (let j = j0, s = i * cols + j0; j < j1; j++, s++) out[j * rows + i] = x[s]!;
+    }
+  }
+}
+
+/**
+ * Where `small` (right-aligned to `shape`) is a vector along one axis of `shape` and 1 along the
+ * others: [outer, rows, inner] of that axis, else null.
+ */
+function channelOf(small: Shape, shape: Shape): [number, number, number] | null {
+  const lead = shape.length - small.length;
+  if (lead < 0) return null;
+  let axis = -1;
+  for (let d = 0; d < small.length; d++) {
+    if (small[d] === 1) continue;
+    if (axis !== -1 || small[d] !== shape[lead + d]) return null;
+    axis = lead + d;
+  }
+  if (axis === -1) return null;
+  const size = (from: number, to: number): number => shape.slice(from, to).reduce((a, b) => a * b, 1);
+  return [size(0, axis), shape[axis]!, size(axis + 1, shape.length)];
 }
 
 const is2d = (s: Shape): boolean => s.length === 2;
@@ -79,11 +120,10 @@ export function float32Loop(primitive: Primitive<never>, x: readonly Float32Arra
     if (b.length === 1 && a.length === n) return () => combineScalar(kind, a, b[0]!, out);
     if (a.length === 1 && b.length === n) return () => combineScalar(kind, b, a[0]!, out);
     const [sa, sb] = shapes as [Shape, Shape];
-    if (is2d(outShape) && is2d(sa) && is2d(sb)) {
-      const [rows, cols] = outShape as [number, number];
-      if (a.length === n && sb[0] === rows && sb[1] === 1) return () => combineColumn(kind, a, b, rows, cols, out);
-      if (b.length === n && sa[0] === rows && sa[1] === 1) return () => combineColumn(kind, b, a, rows, cols, out);
-    }
+    const cb = a.length === n ? channelOf(sb, outShape) : null;
+    if (cb !== null) return () => combineChannel(kind, a, b, cb[0], cb[1], cb[2], out);
+    const ca = b.length === n ? channelOf(sa, outShape) : null;
+    if (ca !== null) return () => combineChannel(kind, b, a, ca[0], ca[1], ca[2], out);
     return null;
   }
   if (primitive === (primitives.sigmoidGrad as Primitive<never>)) {
@@ -98,11 +138,19 @@ export function float32Loop(primitive: Primitive<never>, x: readonly Float32Arra
     const v = x[0]!;
     const from = shapes[0]!;
     if (n === 1) return () => sumAll(v, out);
-    if (is2d(from) && from[0] === n && (primitive === (primitives.sumTo as Primitive<never>) ? outShape.length === 2 && outShape[1] === 1 : (attrs as { axes: readonly number[] }).axes.length === 1 && (attrs as { axes: readonly number[] }).axes[0] === 1)) {
+    if (primitive === (primitives.sumTo as Primitive<never>)) {
+      const c = channelOf(outShape, from);
+      if (c !== null) return () => sumChannels(v, c[0], c[1], c[2], out);
+    } else if (is2d(from) && from[0] === n && (attrs as { axes: readonly number[] }).axes.length === 1 && (attrs as { axes: readonly number[] }).axes[0] === 1) {
       const [rows, cols] = from as [number, number];
-      return () => sumRows(v, rows, cols, out);
+      return () => sumChannels(v, 1, rows, cols, out);
     }
     return null;
+  }
+  if (primitive === (primitives.transpose as Primitive<never>) && is2d(shapes[0]!) && (attrs as { perm: readonly number[] }).perm[0] === 1) {
+    const [rows, cols] = shapes[0] as [number, number];
+    const v = x[0]!;
+    return () => transpose2d(v, rows, cols, out);
   }
   return null;
 }
