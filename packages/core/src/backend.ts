@@ -122,6 +122,14 @@ export interface KernelOptions {
 const arenas = new WeakMap<ArrayBufferLike, WasmArena>();
 
 /**
+ * The arena of `createKernels` whose memory holds `view`, if any.
+ * @param view - a typed array
+ */
+export function arenaOfView(view: ArrayBufferView): WasmArena | null {
+  return arenas.get(view.buffer) ?? null;
+}
+
+/**
  * The arena whose memory holds all three buffers, if any: the tape's matmul uses it.
  * @param A - first buffer
  * @param B - second buffer

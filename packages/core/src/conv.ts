@@ -9,6 +9,7 @@ import { DTypeError, ShapeError, formatShape } from './errors.ts';
 import type { Shape } from './shape.ts';
 import { type GemmLayout, gemm } from './gemm-dispatch.ts';
 import { type WasmArena, createWasmArena, wasmSimdSupported } from './kernels/wasm.ts';
+import { arenaOfView } from './backend.ts';
 import { CONV_WASM_BASE64 } from './kernels/conv.wasm.ts';
 import { apply } from './ops.ts';
 import { type Tensor, toTensor } from './tensor.ts';
@@ -299,6 +300,44 @@ interface ConvWasm {
  * products, which accumulate in float32.
  */
 export type Floats = Float64Array | Float32Array;
+
+/**
+ * conv.wat's steps of a tape on its own buffers (byte offsets into the memory of the tape's
+ * kernels): max pooling's rule, and a float32 tape's transpose, σ rule, per-axis bias and its sum.
+ */
+export interface TapeWasm {
+  maxpool2x2_f64: ConvWasm['maxpool2x2_f64'];
+  maxpool2x2_f32: ConvWasm['maxpool2x2_f64'];
+  unpool_f32(g: number, idx: number, n: number, out: number, len: number): void;
+  unpool_f64(g: number, idx: number, n: number, out: number, len: number): void;
+  transpose_f32(x: number, rows: number, cols: number, out: number): void;
+  sigmoid_grad_f32(y: number, g: number, out: number, n: number): void;
+  channel_f32(kind: number, a: number, v: number, outer: number, rows: number, inner: number, out: number): void;
+  sum_channels_f32(x: number, outer: number, rows: number, inner: number, out: number): void;
+  /** The arena the buffers live in (its `i32` for index buffers). */
+  readonly arena: WasmArena;
+}
+
+const tapeInstances = new WeakMap<WasmArena, TapeWasm>();
+
+/**
+ * conv.wat instantiated on the memory of the arena holding `view` (a tape's buffer), or null:
+ * not in an arena of `createKernels`, a shared memory (a helper thread's: conv.wat imports an
+ * unshared one), no SIMD, or conv.wat turned off ({@link setWasmIm2col}).
+ * @param view - a buffer of the tape
+ */
+export function tapeWasmOf(view: ArrayBufferView): TapeWasm | null {
+  const arena = arenaOfView(view);
+  if (arena === null || !wasmIm2col || !wasmSimdSupported() || arena.memory.buffer instanceof SharedArrayBuffer) return null;
+  let k = tapeInstances.get(arena);
+  if (k === undefined) {
+    convModule ??= new WebAssembly.Module(Uint8Array.from(atob(CONV_WASM_BASE64), (ch) => ch.charCodeAt(0)));
+    const ex = new WebAssembly.Instance(convModule, { env: { memory: arena.memory } }).exports as unknown as Omit<TapeWasm, 'arena'>;
+    k = { ...ex, arena };
+    tapeInstances.set(arena, k);
+  }
+  return k;
+}
 
 /** One buffer in a WebAssembly arena, with the arena (its products) and the im2col kernels on its memory. */
 interface Workspace {

@@ -24,7 +24,7 @@ import {
   trace,
   zeros,
 } from './index.ts';
-import { setWasmIm2col } from './conv.ts';
+import { setWasmIm2col, tapeWasmOf } from './conv.ts';
 import { withHelperThread } from './kernels/threads.ts';
 import { primitives } from './primitives.ts';
 import { float32Loop } from './tape-float32.ts';
@@ -298,13 +298,19 @@ describe("a float32 tape's own loops", () => {
     ['sumTo a per-channel bias', primitives.sumTo as never, [f32(120)], [[2, 3, 4, 5]], [3, 1, 1], { shape: [3, 1, 1] }],
     ['sumTo a row', primitives.sumTo as never, [f32(12)], [[3, 4]], [1, 4], { shape: [1, 4] }],
     ['transpose 2-D', primitives.transpose as never, [f32(10 * 37)], [[10, 37]], [37, 10], { perm: [1, 0] }],
+    ['sigmoidGrad, an odd length', primitives.sigmoidGrad as never, [f32(13).map((v) => 1 / (1 + Math.exp(-v))), f32(13)], [[13], [13]], [13], null],
+    ['mul, a per-row vector second, rows of 5 (a vector tail)', primitives.mul as never, [f32(30), f32(3)], [[2, 3, 5], [3, 1]], [2, 3, 5], null],
   ];
-  for (const [name, primitive, x, shapes, outShape, attrs] of cases) {
-    it(`${name}: the bits of the primitive's loop`, () => {
+  const kernels = createKernels('float32', { bytes: 1 << 20 });
+  for (const [name, primitive, x, shapes, outShape, attrs] of cases) for (const inWasm of [false, true]) {
+    it(`${name}${inWasm ? ', by conv.wat in the kernels\' memory' : ''}: the bits of the primitive's loop`, () => {
       const size = outShape.reduce((a, b) => a * b, 1);
-      const mine = new Float32Array(size);
+      const mine = inWasm ? kernels.alloc(size) : new Float32Array(size);
       const theirs = new Float32Array(size);
-      const loop = float32Loop(primitive, x, shapes, mine, outShape, attrs);
+      const inputs = inWasm ? x.map((v) => { const b = kernels.alloc(v.length); b.set(v); return b; }) : x;
+      const wasm = inWasm ? tapeWasmOf(mine) : null;
+      if (inWasm) expect(wasm).not.toBeNull();
+      const loop = float32Loop(primitive, inputs, shapes, mine, outShape, attrs, wasm);
       expect(loop).not.toBeNull();
       loop!();
       (primitive as { forward(k: unknown): void }).forward({ x, shapes, out: theirs, outShape, attrs });

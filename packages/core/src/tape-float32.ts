@@ -7,6 +7,7 @@
  * operation in float64, the result rounded once as it is stored), so the bits are the same.
  * @module
  */
+import type { TapeWasm } from './conv.ts';
 import { type Primitive, primitives } from './primitives.ts';
 import type { Shape } from './shape.ts';
 
@@ -110,9 +111,12 @@ const is2d = (s: Shape): boolean => s.length === 2;
  * @param out - its output's float32 buffer
  * @param outShape - its output's shape
  * @param attrs - its attributes
+ * @param wasm - conv.wat on the memory of these buffers: the bias, σ-rule, sum and transpose
+ *   steps run there, with the same bits (null: these loops)
  */
-export function float32Loop(primitive: Primitive<never>, x: readonly Float32Array[], shapes: readonly Shape[], out: Float32Array, outShape: Shape, attrs: unknown): (() => void) | null {
+export function float32Loop(primitive: Primitive<never>, x: readonly Float32Array[], shapes: readonly Shape[], out: Float32Array, outShape: Shape, attrs: unknown, wasm: TapeWasm | null = null): (() => void) | null {
   const n = out.length;
+  const w = wasm !== null && [out, ...x].every((b) => b.buffer === wasm.arena.memory.buffer) ? wasm : null;
   if (primitive === (primitives.add as Primitive<never>) || primitive === (primitives.mul as Primitive<never>)) {
     const kind: Kind = primitive === (primitives.add as Primitive<never>) ? 'add' : 'mul';
     const [a, b] = x as [Float32Array, Float32Array];
@@ -120,14 +124,14 @@ export function float32Loop(primitive: Primitive<never>, x: readonly Float32Arra
     if (b.length === 1 && a.length === n) return () => combineScalar(kind, a, b[0]!, out);
     if (a.length === 1 && b.length === n) return () => combineScalar(kind, b, a[0]!, out);
     const [sa, sb] = shapes as [Shape, Shape];
-    const cb = a.length === n ? channelOf(sb, outShape) : null;
-    if (cb !== null) return () => combineChannel(kind, a, b, cb[0], cb[1], cb[2], out);
-    const ca = b.length === n ? channelOf(sa, outShape) : null;
-    if (ca !== null) return () => combineChannel(kind, b, a, ca[0], ca[1], ca[2], out);
-    return null;
+    const [full, v, c] = a.length === n && channelOf(sb, outShape) !== null ? [a, b, channelOf(sb, outShape)!] : b.length === n && channelOf(sa, outShape) !== null ? [b, a, channelOf(sa, outShape)!] : [null, null, null];
+    if (full === null) return null;
+    if (w !== null) return () => w.channel_f32(kind === 'add' ? 0 : 1, full.byteOffset, v.byteOffset, c[0], c[1], c[2], out.byteOffset);
+    return () => combineChannel(kind, full, v, c[0], c[1], c[2], out);
   }
   if (primitive === (primitives.sigmoidGrad as Primitive<never>)) {
     const [y, g] = x as [Float32Array, Float32Array];
+    if (w !== null) return () => w.sigmoid_grad_f32(y.byteOffset, g.byteOffset, out.byteOffset, n);
     return () => sigmoidGrad(y, g, out);
   }
   if (primitive === (primitives.pow as Primitive<never>) && (attrs as { p: number }).p === 2) {
@@ -138,18 +142,20 @@ export function float32Loop(primitive: Primitive<never>, x: readonly Float32Arra
     const v = x[0]!;
     const from = shapes[0]!;
     if (n === 1) return () => sumAll(v, out);
-    if (primitive === (primitives.sumTo as Primitive<never>)) {
-      const c = channelOf(outShape, from);
-      if (c !== null) return () => sumChannels(v, c[0], c[1], c[2], out);
-    } else if (is2d(from) && from[0] === n && (attrs as { axes: readonly number[] }).axes.length === 1 && (attrs as { axes: readonly number[] }).axes[0] === 1) {
-      const [rows, cols] = from as [number, number];
-      return () => sumChannels(v, 1, rows, cols, out);
-    }
-    return null;
+    const c =
+      primitive === (primitives.sumTo as Primitive<never>)
+        ? channelOf(outShape, from)
+        : is2d(from) && from[0] === n && (attrs as { axes: readonly number[] }).axes.length === 1 && (attrs as { axes: readonly number[] }).axes[0] === 1
+          ? [1, from[0], from[1]!]
+          : null;
+    if (c === null) return null;
+    if (w !== null) return () => w.sum_channels_f32(v.byteOffset, c[0]!, c[1]!, c[2]!, out.byteOffset);
+    return () => sumChannels(v, c[0]!, c[1]!, c[2]!, out);
   }
   if (primitive === (primitives.transpose as Primitive<never>) && is2d(shapes[0]!) && (attrs as { perm: readonly number[] }).perm[0] === 1) {
     const [rows, cols] = shapes[0] as [number, number];
     const v = x[0]!;
+    if (w !== null) return () => w.transpose_f32(v.byteOffset, rows, cols, out.byteOffset);
     return () => transpose2d(v, rows, cols, out);
   }
   return null;

@@ -3,7 +3,7 @@
  * backward give on the same data, reuse its buffers, and set (not add to) the leaves' `.grad`.
  */
 import { describe, it, expect } from 'vitest';
-import { GradError, type Tensor, conv2d, createRng, customOp, fromData, grad, logSoftmax, maxPool2d, randn, tensor, trace, zeros } from './index.ts';
+import { GradError, type Tensor, conv2d, createKernels, createRng, customOp, fromData, grad, logSoftmax, maxPool2d, randn, tensor, trace, zeros } from './index.ts';
 
 /** A small two-layer model on a batch [3, 5] → [2, 5], with its quadratic cost. */
 function model(): { X: Tensor; Y: Tensor; params: Tensor[]; loss: (w1: Tensor, b1: Tensor, w2: Tensor) => Tensor } {
@@ -183,7 +183,7 @@ describe('trace', () => {
     }
   });
 
-  it('finds the pooling maxima once per replay for the pooling, its rule and its rule\'s rule, from the current data', () => {
+  for (const onKernels of [false, true]) it(`finds the pooling maxima once per replay for the pooling, its rule and its rule's rule, from the current data${onKernels ? ' (on float64 kernels: conv.wat in place)' : ''}`, () => {
     // f's gradient inside the traced function puts maxPool2dGrad in the forward and
     // maxPool2dGather in the backward, all reading the maxima of one input; stale positions
     // (found when traced, or by a step that ran before the input changed) give other gradients.
@@ -196,7 +196,7 @@ describe('trace', () => {
       return f(v).add(g!.square().sum());
     };
     fill(x, 1);
-    const tape = trace(() => loss(w));
+    const tape = trace(() => loss(w), onKernels ? { kernels: createKernels('float64', { bytes: 1 << 20 }) } : {});
     for (let step = 0; step < 3; step++) {
       fill(x, 50 + step);
       const value = tape.forward();

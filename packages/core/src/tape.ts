@@ -1,7 +1,8 @@
 import { DTypeError, GradError, ShapeError, formatShape } from './errors.ts';
 import { propagate, topologicalOrder } from './autograd.ts';
 import { type FloatDType, type MatrixKernels, arenaOf } from './backend.ts';
-import { type PoolAttrs, windowArgmax } from './conv.ts';
+import { type PoolAttrs, tapeWasmOf, windowArgmax } from './conv.ts';
+import { sizeOf } from './shape.ts';
 import { type GemmLayout, gemm } from './gemm-dispatch.ts';
 import { type Primitive, type PrimitiveName, primitives } from './primitives.ts';
 import { float32Loop } from './tape-float32.ts';
@@ -229,23 +230,48 @@ export function trace(fn: () => Tensor, options: TraceOptions = {}): Tape {
     const node = t.node!;
     const x = node.inputs[0]!;
     const xb = bufOf(x);
-    const pooledShape = node.primitive === (primitives.maxPool2dGrad as Primitive<never>) ? node.inputs[1]!.shape : t.shape;
+    const isGrad = node.primitive === (primitives.maxPool2dGrad as Primitive<never>);
+    const pooledShape = isGrad ? node.inputs[1]!.shape : t.shape;
     const attrs = node.attrs as unknown as PoolAttrs;
+    const n = sizeOf(pooledShape);
+    // Buffers in the tape's memory, as its tensors' are (counted alike by a caller that sizes
+    // an arena from the allocations of a probe trace), so conv.wat can work on them in place.
+    const scratch = (): TapeBuffer => (f32 ? kernels!.alloc(n) : allocate(n));
     let index = positions.get(key);
     if (index === undefined) {
-      index = windowArgmax(xb, x.shape, pooledShape, attrs).slice();
+      const store = scratch();
+      index = new Int32Array(store.buffer, store.byteOffset, n);
+      index.set(windowArgmax(xb, x.shape, pooledShape, attrs));
       positions.set(key, index);
     }
     const at = index;
     const out = bufOf(t);
     const owner = positionsOwner.get(key) === t;
+    const g = isGrad ? bufOf(node.inputs[1]!) : null;
+    // The rule that finds the maxima itself (no pooling before it in the program) writes them here.
+    const values = owner && isGrad ? scratch() : null;
+    const [N, C, H, W] = x.shape as [number, number, number, number];
+    const [, , Ho, Wo] = pooledShape as [number, number, number, number];
+    const w = attrs.kernel.every((k) => k === 2) && attrs.stride.every((s) => s === 2) ? tapeWasmOf(xb) : null;
+    if (w !== null && [xb, out, at, ...(g === null ? [] : [g]), ...(values === null ? [] : [values])].every((b) => b.buffer === w.arena.memory.buffer)) {
+      const four = xb.BYTES_PER_ELEMENT === 4;
+      const maxpool = four ? w.maxpool2x2_f32 : w.maxpool2x2_f64;
+      if (owner && node.inputs.length === 1) return () => maxpool(xb.byteOffset, N * C, H, W, Ho, Wo, at.byteOffset, out.byteOffset);
+      if (g !== null) {
+        const unpool = four ? w.unpool_f32 : w.unpool_f64;
+        if (values === null) return () => unpool(g.byteOffset, at.byteOffset, n, out.byteOffset, out.length);
+        return () => {
+          maxpool(xb.byteOffset, N * C, H, W, Ho, Wo, at.byteOffset, values.byteOffset);
+          unpool(g.byteOffset, at.byteOffset, n, out.byteOffset, out.length);
+        };
+      }
+    }
     if (owner && node.inputs.length === 1) {
       // maxPool2d: the kernel that finds the maxima writes them too.
       return () => at.set(windowArgmax(xb, x.shape, pooledShape, attrs, out));
     }
     const find = owner ? () => at.set(windowArgmax(xb, x.shape, pooledShape, attrs)) : () => {};
-    if (node.primitive === (primitives.maxPool2dGrad as Primitive<never>)) {
-      const g = bufOf(node.inputs[1]!);
+    if (g !== null) {
       return () => {
         find();
         out.fill(0);
@@ -262,6 +288,8 @@ export function trace(fn: () => Tensor, options: TraceOptions = {}): Tape {
       for (let o = 0; o < at.length; o++) out[o] = from[at[o]!]!;
     };
   };
+  // conv.wat on the float32 buffers' memory, for the steps tape-float32.ts runs there.
+  const stepWasm = f32 ? tapeWasmOf(bufOf(output)) : null;
   const step = (t: Tensor): (() => void) => {
     const node = t.node!;
     const primitive = node.primitive;
@@ -293,7 +321,7 @@ export function trace(fn: () => Tensor, options: TraceOptions = {}): Tape {
       return () => sigmoid(z, out);
     }
     if (f32) {
-      const loop = float32Loop(primitive, x as Float32Array[], shapes, out as Float32Array, t.shape, node.attrs);
+      const loop = float32Loop(primitive, x as Float32Array[], shapes, out as Float32Array, t.shape, node.attrs, stepWasm);
       if (loop !== null) return loop;
     }
     if (!f32 || FLOAT32_LOOPS.has(primitive)) {
