@@ -303,7 +303,7 @@ export type Floats = Float64Array | Float32Array;
 
 /**
  * conv.wat's steps of a tape on its own buffers (byte offsets into the memory of the tape's
- * kernels): max pooling's rule, and a float32 tape's transpose, σ rule, per-axis bias and its sum.
+ * kernels): max pooling and its rule, and the transpose, σ rule, per-axis bias and its sum.
  */
 export interface TapeWasm {
   maxpool2x2_f64: ConvWasm['maxpool2x2_f64'];
@@ -314,6 +314,10 @@ export interface TapeWasm {
   sigmoid_grad_f32(y: number, g: number, out: number, n: number): void;
   channel_f32(kind: number, a: number, v: number, outer: number, rows: number, inner: number, out: number): void;
   sum_channels_f32(x: number, outer: number, rows: number, inner: number, out: number): void;
+  transpose_f64: TapeWasm['transpose_f32'];
+  sigmoid_grad_f64: TapeWasm['sigmoid_grad_f32'];
+  channel_f64: TapeWasm['channel_f32'];
+  sum_channels_f64: TapeWasm['sum_channels_f32'];
   /** The arena the buffers live in (its `i32` for index buffers). */
   readonly arena: WasmArena;
 }

@@ -27,7 +27,7 @@ import {
 import { setWasmIm2col, tapeWasmOf } from './conv.ts';
 import { withHelperThread } from './kernels/threads.ts';
 import { primitives } from './primitives.ts';
-import { float32Loop } from './tape-float32.ts';
+import { float32Loop, wasmStep } from './tape-float32.ts';
 
 function fill(t: Float64Array | Float32Array, seed: number, scale = 1): void {
   const rng = createRng(seed);
@@ -277,7 +277,7 @@ describe('trace with float32 kernels', () => {
   });
 });
 
-describe("a float32 tape's own loops", () => {
+describe("a tape's own steps: this module's float32 loops and conv.wat's steps", () => {
   // Each pattern against the primitive's loop on the same float32 buffers: the same bits.
   const rng = createRng(11);
   const f32 = (n: number): Float32Array => Float32Array.from({ length: n }, () => rng.normal() * 3);
@@ -310,7 +310,8 @@ describe("a float32 tape's own loops", () => {
       const inputs = inWasm ? x.map((v) => { const b = kernels.alloc(v.length); b.set(v); return b; }) : x;
       const wasm = inWasm ? tapeWasmOf(mine) : null;
       if (inWasm) expect(wasm).not.toBeNull();
-      const loop = float32Loop(primitive, inputs, shapes, mine, outShape, attrs, wasm);
+      // As the tape chooses: conv.wat's step where it has one, else this module's loop.
+      const loop = (wasm === null ? null : wasmStep(primitive, inputs, shapes, mine, outShape, attrs, wasm)) ?? float32Loop(primitive, inputs, shapes, mine, outShape, attrs);
       expect(loop).not.toBeNull();
       loop!();
       (primitive as { forward(k: unknown): void }).forward({ x, shapes, out: theirs, outShape, attrs });
@@ -318,6 +319,30 @@ describe("a float32 tape's own loops", () => {
       expect(mine.some((v) => v !== 0)).toBe(true);
     });
   }
+  // conv.wat's float64 steps against the primitives' float64 loops, on a float64 tape's memory.
+  const k64 = createKernels('float64', { bytes: 1 << 20 });
+  for (const [name, primitive, x, shapes, outShape, attrs] of cases) {
+    const size = outShape.reduce((a, b) => a * b, 1);
+    const inputs = x.map((v) => { const b = k64.alloc(v.length); b.set(Float64Array.from(v, (e) => e * (1 + 1 / 3))); return b; });
+    const mine = k64.alloc(size);
+    const step = wasmStep(primitive, inputs, shapes, mine, outShape, attrs, tapeWasmOf(mine)!);
+    if (step === null) continue;
+    it(`${name}, float64, by conv.wat: the bits of the primitive's float64 loop`, () => {
+      const theirs = new Float64Array(size);
+      step();
+      (primitive as { forward(k: unknown): void }).forward({ x: inputs.map((b) => Float64Array.from(b)), shapes, out: theirs, outShape, attrs });
+      expect(Array.from(mine)).toEqual(Array.from(theirs));
+      expect(mine.some((v) => v !== 0 && v !== Math.fround(v))).toBe(true);
+    });
+  }
+  it('runs in conv.wat only on buffers of one dtype in the memory it was instantiated on', () => {
+    const wasm = tapeWasmOf(k64.alloc(1))!;
+    const out = k64.alloc(12);
+    expect(wasmStep(primitives.sigmoidGrad as never, [k64.alloc(12), k64.alloc(12)], [[12], [12]], out, [12], null, wasm)).not.toBeNull();
+    expect(wasmStep(primitives.sigmoidGrad as never, [new Float64Array(12), k64.alloc(12)], [[12], [12]], out, [12], null, wasm)).toBeNull();
+    expect(wasmStep(primitives.sigmoidGrad as never, [kernels.alloc(12), kernels.alloc(12)], [[12], [12]], kernels.alloc(12), [12], null, wasm)).toBeNull();
+    expect(tapeWasmOf(new Float32Array(4))).toBeNull();
+  });
   it('leaves other patterns to the primitives (a broadcast along two axes, a sum over rows, pow 3, a 3-D transpose)', () => {
     expect(float32Loop(primitives.add as never, [f32(24), f32(12)], [[2, 3, 4], [1, 3, 4]], new Float32Array(24), [2, 3, 4], null)).toBeNull();
     expect(float32Loop(primitives.add as never, [f32(24), f32(8)], [[2, 3, 4], [2, 1, 4]], new Float32Array(24), [2, 3, 4], null)).toBeNull();

@@ -8,6 +8,7 @@
  * @module
  */
 import type { TapeWasm } from './conv.ts';
+import type { TapeBuffer } from './tape.ts';
 import { type Primitive, primitives } from './primitives.ts';
 import type { Shape } from './shape.ts';
 
@@ -101,6 +102,75 @@ function channelOf(small: Shape, shape: Shape): [number, number, number] | null 
 }
 
 const is2d = (s: Shape): boolean => s.length === 2;
+const isPrimitive = (p: Primitive<never>, name: 'add' | 'mul' | 'sigmoidGrad' | 'sum' | 'sumTo' | 'transpose'): boolean => p === (primitives[name] as Primitive<never>);
+
+/** An add or mul of a full operand and a vector along one axis: [full, vector, [outer, rows, inner]]. */
+function channelOperands<T extends TapeBuffer>(x: readonly T[], shapes: readonly Shape[], outShape: Shape, n: number): [T, T, [number, number, number]] | null {
+  const [a, b] = x as [T, T];
+  const [sa, sb] = shapes as [Shape, Shape];
+  const cb = a.length === n ? channelOf(sb, outShape) : null;
+  if (cb !== null) return [a, b, cb];
+  const ca = b.length === n ? channelOf(sa, outShape) : null;
+  return ca === null ? null : [b, a, ca];
+}
+
+/** A sum onto one axis (sumTo a vector along one axis, or a 2-D sum over columns): [outer, rows, inner]. */
+function channelSum(primitive: Primitive<never>, from: Shape, outShape: Shape, attrs: unknown, n: number): [number, number, number] | null {
+  if (isPrimitive(primitive, 'sumTo')) return channelOf(outShape, from);
+  const axes = (attrs as { axes: readonly number[] }).axes;
+  return is2d(from) && from[0] === n && axes.length === 1 && axes[0] === 1 ? [1, from[0], from[1]!] : null;
+}
+
+/** A 2-D transpose: [rows, cols] of its input. */
+function transposeOf(primitive: Primitive<never>, shapes: readonly Shape[], attrs: unknown): [number, number] | null {
+  return isPrimitive(primitive, 'transpose') && is2d(shapes[0]!) && (attrs as { perm: readonly number[] }).perm[0] === 1 ? (shapes[0] as [number, number]) : null;
+}
+
+/**
+ * A step of a tape (either dtype) that conv.wat runs on the tape's buffers in its memory, or
+ * null: a per-axis bias add or mul, its sum, σ's rule and a 2-D transpose, each with the bits of
+ * the loop it replaces (the primitive's, or this module's for float32).
+ * @param primitive - the step's primitive
+ * @param x - its inputs' buffers
+ * @param shapes - its inputs' shapes
+ * @param out - its output's buffer, of the inputs' type
+ * @param outShape - its output's shape
+ * @param attrs - its attributes
+ * @param wasm - conv.wat on the memory of the tape's kernels
+ */
+export function wasmStep(primitive: Primitive<never>, x: readonly TapeBuffer[], shapes: readonly Shape[], out: TapeBuffer, outShape: Shape, attrs: unknown, wasm: TapeWasm): (() => void) | null {
+  if (![out, ...x].every((b) => b.buffer === wasm.arena.memory.buffer && b.BYTES_PER_ELEMENT === out.BYTES_PER_ELEMENT)) return null;
+  const f32 = out.BYTES_PER_ELEMENT === 4;
+  const n = out.length;
+  const o = out.byteOffset;
+  if (isPrimitive(primitive, 'add') || isPrimitive(primitive, 'mul')) {
+    const c = channelOperands(x, shapes, outShape, n);
+    if (c === null) return null;
+    const [full, v, [outer, rows, inner]] = c;
+    const kind = isPrimitive(primitive, 'add') ? 0 : 1;
+    const channel = f32 ? wasm.channel_f32 : wasm.channel_f64;
+    return () => channel(kind, full.byteOffset, v.byteOffset, outer, rows, inner, o);
+  }
+  if (isPrimitive(primitive, 'sigmoidGrad')) {
+    const [y, g] = x as [TapeBuffer, TapeBuffer];
+    const rule = f32 ? wasm.sigmoid_grad_f32 : wasm.sigmoid_grad_f64;
+    return () => rule(y.byteOffset, g.byteOffset, o, n);
+  }
+  if ((isPrimitive(primitive, 'sum') || isPrimitive(primitive, 'sumTo')) && n > 1) {
+    const c = channelSum(primitive, shapes[0]!, outShape, attrs, n);
+    if (c === null) return null;
+    const sum = f32 ? wasm.sum_channels_f32 : wasm.sum_channels_f64;
+    const v = x[0]!.byteOffset;
+    return () => sum(v, c[0], c[1], c[2], o);
+  }
+  const t = transposeOf(primitive, shapes, attrs);
+  if (t !== null) {
+    const transpose = f32 ? wasm.transpose_f32 : wasm.transpose_f64;
+    const v = x[0]!.byteOffset;
+    return () => transpose(v, t[0], t[1], o);
+  }
+  return null;
+}
 
 /**
  * A loop of this module for a step of a float32 tape, or null when the step is not one of these
@@ -111,52 +181,39 @@ const is2d = (s: Shape): boolean => s.length === 2;
  * @param out - its output's float32 buffer
  * @param outShape - its output's shape
  * @param attrs - its attributes
- * @param wasm - conv.wat on the memory of these buffers: the bias, σ-rule, sum and transpose
- *   steps run there, with the same bits (null: these loops)
  */
-export function float32Loop(primitive: Primitive<never>, x: readonly Float32Array[], shapes: readonly Shape[], out: Float32Array, outShape: Shape, attrs: unknown, wasm: TapeWasm | null = null): (() => void) | null {
+export function float32Loop(primitive: Primitive<never>, x: readonly Float32Array[], shapes: readonly Shape[], out: Float32Array, outShape: Shape, attrs: unknown): (() => void) | null {
   const n = out.length;
-  const w = wasm !== null && [out, ...x].every((b) => b.buffer === wasm.arena.memory.buffer) ? wasm : null;
-  if (primitive === (primitives.add as Primitive<never>) || primitive === (primitives.mul as Primitive<never>)) {
-    const kind: Kind = primitive === (primitives.add as Primitive<never>) ? 'add' : 'mul';
+  if (isPrimitive(primitive, 'add') || isPrimitive(primitive, 'mul')) {
+    const kind: Kind = isPrimitive(primitive, 'add') ? 'add' : 'mul';
     const [a, b] = x as [Float32Array, Float32Array];
     if (a.length === n && b.length === n) return () => combineAll(kind, a, b, out);
     if (b.length === 1 && a.length === n) return () => combineScalar(kind, a, b[0]!, out);
     if (a.length === 1 && b.length === n) return () => combineScalar(kind, b, a[0]!, out);
-    const [sa, sb] = shapes as [Shape, Shape];
-    const [full, v, c] = a.length === n && channelOf(sb, outShape) !== null ? [a, b, channelOf(sb, outShape)!] : b.length === n && channelOf(sa, outShape) !== null ? [b, a, channelOf(sa, outShape)!] : [null, null, null];
-    if (full === null) return null;
-    if (w !== null) return () => w.channel_f32(kind === 'add' ? 0 : 1, full.byteOffset, v.byteOffset, c[0], c[1], c[2], out.byteOffset);
-    return () => combineChannel(kind, full, v, c[0], c[1], c[2], out);
+    const c = channelOperands(x, shapes, outShape, n);
+    if (c === null) return null;
+    const [full, v, [outer, rows, inner]] = c;
+    return () => combineChannel(kind, full, v, outer, rows, inner, out);
   }
-  if (primitive === (primitives.sigmoidGrad as Primitive<never>)) {
+  if (isPrimitive(primitive, 'sigmoidGrad')) {
     const [y, g] = x as [Float32Array, Float32Array];
-    if (w !== null) return () => w.sigmoid_grad_f32(y.byteOffset, g.byteOffset, out.byteOffset, n);
     return () => sigmoidGrad(y, g, out);
   }
   if (primitive === (primitives.pow as Primitive<never>) && (attrs as { p: number }).p === 2) {
     const v = x[0]!;
     return () => square(v, out);
   }
-  if (primitive === (primitives.sum as Primitive<never>) || primitive === (primitives.sumTo as Primitive<never>)) {
+  if (isPrimitive(primitive, 'sum') || isPrimitive(primitive, 'sumTo')) {
     const v = x[0]!;
-    const from = shapes[0]!;
     if (n === 1) return () => sumAll(v, out);
-    const c =
-      primitive === (primitives.sumTo as Primitive<never>)
-        ? channelOf(outShape, from)
-        : is2d(from) && from[0] === n && (attrs as { axes: readonly number[] }).axes.length === 1 && (attrs as { axes: readonly number[] }).axes[0] === 1
-          ? [1, from[0], from[1]!]
-          : null;
+    const c = channelSum(primitive, shapes[0]!, outShape, attrs, n);
     if (c === null) return null;
-    if (w !== null) return () => w.sum_channels_f32(v.byteOffset, c[0]!, c[1]!, c[2]!, out.byteOffset);
-    return () => sumChannels(v, c[0]!, c[1]!, c[2]!, out);
+    return () => sumChannels(v, c[0], c[1], c[2], out);
   }
-  if (primitive === (primitives.transpose as Primitive<never>) && is2d(shapes[0]!) && (attrs as { perm: readonly number[] }).perm[0] === 1) {
-    const [rows, cols] = shapes[0] as [number, number];
+  const t = transposeOf(primitive, shapes, attrs);
+  if (t !== null) {
     const v = x[0]!;
-    if (w !== null) return () => w.transpose_f32(v.byteOffset, rows, cols, out.byteOffset);
-    return () => transpose2d(v, rows, cols, out);
+    return () => transpose2d(v, t[0], t[1], out);
   }
   return null;
 }

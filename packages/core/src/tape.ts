@@ -5,7 +5,7 @@ import { type PoolAttrs, tapeWasmOf, windowArgmax } from './conv.ts';
 import { sizeOf } from './shape.ts';
 import { type GemmLayout, gemm } from './gemm-dispatch.ts';
 import { type Primitive, type PrimitiveName, primitives } from './primitives.ts';
-import { float32Loop } from './tape-float32.ts';
+import { float32Loop, wasmStep } from './tape-float32.ts';
 import { Tensor, type Tracer, anomalyChecksOn, checkForward, noGrad, runKernel, withTracer } from './tensor.ts';
 
 /** A tape buffer: float64, or float32 in a tape traced with float32 kernels. */
@@ -288,8 +288,8 @@ export function trace(fn: () => Tensor, options: TraceOptions = {}): Tape {
       for (let o = 0; o < at.length; o++) out[o] = from[at[o]!]!;
     };
   };
-  // conv.wat on the float32 buffers' memory, for the steps tape-float32.ts runs there.
-  const stepWasm = f32 ? tapeWasmOf(bufOf(output)) : null;
+  // conv.wat on the memory of the tape's kernels, for the steps it runs there (wasmStep).
+  const stepWasm = kernels !== undefined ? tapeWasmOf(bufOf(output)) : null;
   const step = (t: Tensor): (() => void) => {
     const node = t.node!;
     const primitive = node.primitive;
@@ -320,8 +320,12 @@ export function trace(fn: () => Tensor, options: TraceOptions = {}): Tape {
       const z = x[0]!;
       return () => sigmoid(z, out);
     }
+    if (stepWasm !== null) {
+      const inWasm = wasmStep(primitive, x, shapes, out, t.shape, node.attrs, stepWasm);
+      if (inWasm !== null) return inWasm;
+    }
     if (f32) {
-      const loop = float32Loop(primitive, x as Float32Array[], shapes, out as Float32Array, t.shape, node.attrs, stepWasm);
+      const loop = float32Loop(primitive, x as Float32Array[], shapes, out as Float32Array, t.shape, node.attrs);
       if (loop !== null) return loop;
     }
     if (!f32 || FLOAT32_LOOPS.has(primitive)) {

@@ -1142,4 +1142,118 @@
       (local.set $n (i32.add (local.get $n) (i32.const 1)))
       (br $nl)))
   )
+
+  ;; The same steps for a float64 tape, with the bits of the primitives' float64 loops.
+  (func (export "transpose_f64") (param $x i32) (param $rows i32) (param $cols i32) (param $out i32)
+    (local $j0 i32) (local $j1 i32) (local $i i32) (local $s i32) (local $d i32) (local $send i32) (local $rs i32)
+    (local.set $rs (i32.shl (local.get $rows) (i32.const 3)))
+    (block $bd (loop $bl
+      (br_if $bd (i32.ge_u (local.get $j0) (local.get $cols)))
+      (local.set $j1 (i32.add (local.get $j0) (i32.const 16)))
+      (if (i32.gt_u (local.get $j1) (local.get $cols)) (then (local.set $j1 (local.get $cols))))
+      (local.set $i (i32.const 0))
+      (block $id (loop $il
+        (br_if $id (i32.ge_u (local.get $i) (local.get $rows)))
+        (local.set $s (i32.add (local.get $x) (i32.shl (i32.add (i32.mul (local.get $i) (local.get $cols)) (local.get $j0)) (i32.const 3))))
+        (local.set $send (i32.add (local.get $s) (i32.shl (i32.sub (local.get $j1) (local.get $j0)) (i32.const 3))))
+        (local.set $d (i32.add (local.get $out) (i32.shl (i32.add (i32.mul (local.get $j0) (local.get $rows)) (local.get $i)) (i32.const 3))))
+        (block $jd (loop $jl
+          (br_if $jd (i32.ge_u (local.get $s) (local.get $send)))
+          (i64.store (local.get $d) (i64.load (local.get $s)))
+          (local.set $s (i32.add (local.get $s) (i32.const 8)))
+          (local.set $d (i32.add (local.get $d) (local.get $rs)))
+          (br $jl)))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $il)))
+      (local.set $j0 (local.get $j1))
+      (br $bl)))
+  )
+
+  (func (export "sigmoid_grad_f64") (param $y i32) (param $g i32) (param $out i32) (param $n i32)
+    (local $end i32) (local $end2 i32) (local $vy v128)
+    (local.set $end (i32.add (local.get $y) (i32.shl (local.get $n) (i32.const 3))))
+    (local.set $end2 (i32.add (local.get $y) (i32.shl (i32.and (local.get $n) (i32.const -2)) (i32.const 3))))
+    (block $vd (loop $vl
+      (br_if $vd (i32.ge_u (local.get $y) (local.get $end2)))
+      (local.set $vy (v128.load (local.get $y)))
+      (v128.store (local.get $out)
+        (f64x2.mul (f64x2.mul (v128.load (local.get $g)) (local.get $vy))
+                   (f64x2.sub (f64x2.splat (f64.const 1)) (local.get $vy))))
+      (local.set $y (i32.add (local.get $y) (i32.const 16)))
+      (local.set $g (i32.add (local.get $g) (i32.const 16)))
+      (local.set $out (i32.add (local.get $out) (i32.const 16)))
+      (br $vl)))
+    (if (i32.lt_u (local.get $y) (local.get $end)) (then
+      (f64.store (local.get $out)
+        (f64.mul (f64.mul (f64.load (local.get $g)) (f64.load (local.get $y)))
+                 (f64.sub (f64.const 1) (f64.load (local.get $y)))))))
+  )
+
+  (func (export "channel_f64") (param $kind i32) (param $a i32) (param $v i32) (param $outer i32) (param $rows i32) (param $inner i32) (param $out i32)
+    (local $n i32) (local $r i32) (local $end i32) (local $end2 i32) (local $b f64) (local $vb v128)
+    (block $nd (loop $nl
+      (br_if $nd (i32.ge_u (local.get $n) (local.get $outer)))
+      (local.set $r (i32.const 0))
+      (block $rd (loop $rl
+        (br_if $rd (i32.ge_u (local.get $r) (local.get $rows)))
+        (local.set $b (f64.load (i32.add (local.get $v) (i32.shl (local.get $r) (i32.const 3)))))
+        (local.set $vb (f64x2.splat (local.get $b)))
+        (local.set $end (i32.add (local.get $a) (i32.shl (local.get $inner) (i32.const 3))))
+        (local.set $end2 (i32.add (local.get $a) (i32.shl (i32.and (local.get $inner) (i32.const -2)) (i32.const 3))))
+        (if (local.get $kind)
+          (then
+            (block $d2 (loop $l2
+              (br_if $d2 (i32.ge_u (local.get $a) (local.get $end2)))
+              (v128.store (local.get $out) (f64x2.mul (v128.load (local.get $a)) (local.get $vb)))
+              (local.set $a (i32.add (local.get $a) (i32.const 16)))
+              (local.set $out (i32.add (local.get $out) (i32.const 16)))
+              (br $l2)))
+            (if (i32.lt_u (local.get $a) (local.get $end)) (then
+              (f64.store (local.get $out) (f64.mul (f64.load (local.get $a)) (local.get $b)))
+              (local.set $a (i32.add (local.get $a) (i32.const 8)))
+              (local.set $out (i32.add (local.get $out) (i32.const 8))))))
+          (else
+            (block $e2 (loop $m2
+              (br_if $e2 (i32.ge_u (local.get $a) (local.get $end2)))
+              (v128.store (local.get $out) (f64x2.add (v128.load (local.get $a)) (local.get $vb)))
+              (local.set $a (i32.add (local.get $a) (i32.const 16)))
+              (local.set $out (i32.add (local.get $out) (i32.const 16)))
+              (br $m2)))
+            (if (i32.lt_u (local.get $a) (local.get $end)) (then
+              (f64.store (local.get $out) (f64.add (f64.load (local.get $a)) (local.get $b)))
+              (local.set $a (i32.add (local.get $a) (i32.const 8)))
+              (local.set $out (i32.add (local.get $out) (i32.const 8)))))))
+        (local.set $r (i32.add (local.get $r) (i32.const 1)))
+        (br $rl)))
+      (local.set $n (i32.add (local.get $n) (i32.const 1)))
+      (br $nl)))
+  )
+
+  (func (export "sum_channels_f64") (param $x i32) (param $outer i32) (param $rows i32) (param $inner i32) (param $out i32)
+    (local $n i32) (local $r i32) (local $end i32) (local $s f64) (local $at i32)
+    (local.set $r (i32.const 0))
+    (block $zd (loop $zl
+      (br_if $zd (i32.ge_u (local.get $r) (local.get $rows)))
+      (f64.store (i32.add (local.get $out) (i32.shl (local.get $r) (i32.const 3))) (f64.const 0))
+      (local.set $r (i32.add (local.get $r) (i32.const 1)))
+      (br $zl)))
+    (block $nd (loop $nl
+      (br_if $nd (i32.ge_u (local.get $n) (local.get $outer)))
+      (local.set $r (i32.const 0))
+      (block $rd (loop $rl
+        (br_if $rd (i32.ge_u (local.get $r) (local.get $rows)))
+        (local.set $s (f64.const 0))
+        (local.set $end (i32.add (local.get $x) (i32.shl (local.get $inner) (i32.const 3))))
+        (block $cd (loop $cl
+          (br_if $cd (i32.ge_u (local.get $x) (local.get $end)))
+          (local.set $s (f64.add (local.get $s) (f64.load (local.get $x))))
+          (local.set $x (i32.add (local.get $x) (i32.const 8)))
+          (br $cl)))
+        (local.set $at (i32.add (local.get $out) (i32.shl (local.get $r) (i32.const 3))))
+        (f64.store (local.get $at) (f64.add (f64.load (local.get $at)) (local.get $s)))
+        (local.set $r (i32.add (local.get $r) (i32.const 1)))
+        (br $rl)))
+      (local.set $n (i32.add (local.get $n) (i32.const 1)))
+      (br $nl)))
+  )
 )
