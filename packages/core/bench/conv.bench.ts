@@ -1,9 +1,10 @@
 /**
- * GFLOP/s of conv2d at the shapes of Nielsen's chapter 6 network (network3.py, float64), forward
+ * GFLOP/s of conv2d at the shapes of Nielsen's chapter 6 network (network3.py), float64 forward
  * and backward (input gradient + filter gradient, the pullback autodiff runs), through the ops
  * users call (im2col + the SIMD gemm), beside the dense GEMM alone at the same product's shape
  * (the difference is what im2col, col2im and the copies cost), and the same kernels into buffers
- * allocated once, as a traced tape replays them (the difference from the ops: allocation):
+ * allocated once, as a traced tape replays them (the difference from the ops: allocation); and
+ * the float32 kernels a float32 tape replays, beside the float32 GEMM:
  *   conv1  x [10, 1, 28, 28]  * w [20, 1, 5, 5]   → [10, 20, 24, 24]
  *   conv2  x [10, 20, 12, 12] * w [40, 20, 5, 5]  → [10, 40, 8, 8]
  * FLOPs per pass = 2·N·F·Ho·Wo·C·kh·kw; backward counts two passes (input and filter gradients),
@@ -51,6 +52,7 @@ const cases = [
 ];
 
 const rows: string[][] = [];
+const rows32: string[][] = [];
 for (const c of cases) {
   const x = randn(c.x);
   const w = randn(c.w);
@@ -88,6 +90,25 @@ for (const c of cases) {
   // A training step's convolution work: one forward and one backward (3 passes) over their total time.
   const sum = (a: { wall: number; cpu: number }, b: { wall: number; cpu: number }) => ({ wall: a.wall + b.wall, cpu: a.cpu + b.cpu });
   rows.push([c.label, rate(fwd, 1), rate(bwd, 2), rate(sum(fwd, bwd), 3), rate(replayFwd, 1), rate(replayBwd, 2), rate(sum(replayFwd, replayBwd), 3), rate(dense, 1), `${(fwd.wall * 1e3).toFixed(2)} / ${(bwd.wall * 1e3).toFixed(2)}`]);
+  // The float32 kernels a float32 tape replays (conv.wat's float32 kernels and the arena's float32
+  // products), beside the float32 dense GEMM.
+  const x32 = Float32Array.from(x.data);
+  const w32 = Float32Array.from(w.data);
+  const g32 = Float32Array.from(g.data);
+  const y32 = new Float32Array(y.size);
+  const dx32 = new Float32Array(x.size);
+  const dw32 = new Float32Array(w.size);
+  const k32 = createKernels('float32', { bytes: 4 * (F * K + K * P + F * P) + 64 });
+  const A32 = k32.alloc(F * K), B32 = k32.alloc(K * P), D32 = k32.alloc(F * P);
+  A32.fill(0.5);
+  B32.fill(0.25);
+  const dense32 = secondsPerCall(() => k32.gemmNN(F, P, K, A32, B32, D32, false));
+  const fwd32 = secondsPerCall(() => conv2dForward(x32, w32, y32, [x.shape, w.shape, y.shape], attrs));
+  const bwd32 = secondsPerCall(() => {
+    conv2dBackpropInputForward(g32, w32, dx32, [x.shape, w.shape, y.shape], attrs);
+    conv2dBackpropFilterForward(x32, g32, dw32, [x.shape, w.shape, y.shape], attrs);
+  });
+  rows32.push([c.label, rate(fwd32, 1), rate(bwd32, 2), rate(sum(fwd32, bwd32), 3), rate(dense32, 1), `${(fwd32.wall * 1e3).toFixed(2)} / ${(bwd32.wall * 1e3).toFixed(2)}`]);
 }
 
 const header = ['conv2d float64', 'forward', 'backward', 'fwd+bwd', 'replayed fwd', 'replayed bwd', 'replayed fwd+bwd', 'dense GEMM', 'ms fwd / bwd (wall)'];
@@ -99,3 +120,9 @@ console.log('gradients; forward/backward = the ops as called (a new output each 
 console.log('allocated once, as a traced tape runs them; dense GEMM = the product [F×C·kh·kw]·[C·kh·kw×N·Ho·Wo] alone, in one arena');
 console.log(line(header));
 for (const row of rows) console.log(line(row));
+
+const header32 = ['conv2d float32', 'replayed fwd', 'replayed bwd', 'replayed fwd+bwd', 'dense GEMM', 'ms fwd / bwd (wall)'];
+const widths32 = header32.map((h, i) => Math.max(h.length, ...rows32.map((r) => r[i]!.length)));
+const line32 = (cells: readonly string[]): string => cells.map((cell, i) => (i === 0 ? cell.padEnd(widths32[i]!) : cell.padStart(widths32[i]!))).join('  ');
+console.log(line32(header32));
+for (const row of rows32) console.log(line32(row));
