@@ -217,8 +217,8 @@ if (table.size > 0) {
       if (cells.length > 0) console.log(`  ${label}: ${cells.join('; ')}`);
     }
   };
-  // What the command runs by default: the autodiff engine in float64 (cli.ts).
-  pairs('the CLI (pnpm train) / the same engine in this bench:', [['default', cli.name, 'nabla-autodiff-float64']]);
+  // What the command runs by default: the autodiff engine in float32 (cli.ts).
+  pairs('the CLI (pnpm train) / the same engine in this bench:', [['default', cli.name, 'nabla-autodiff-float32']]);
   const variants = ['float64', 'float64-2threads', 'float32', 'float32-2threads'];
   pairs('autodiff engine / δ-equation engine, same dtype and threads:', variants.map((v) => [v, `nabla-autodiff-${v}`, `nabla-backprop-${v}`]));
   const engines = ['autodiff-float64', 'backprop-float64', 'autodiff-float32', 'backprop-float32'];
@@ -310,7 +310,7 @@ async function convSection(): Promise<void> {
   console.log(`\nchapter 6's first conv net: conv 20×5×5 → max-pool 2×2 → dense 100 → softmax 10, sigmoid, log-likelihood, η = 0.1`);
   console.log(`NOT full epochs: each time is measured on the first N images of a shuffled training set (N per implementation below) and SCALED to 60,000 images;`);
   console.log(`after ${convWarmup} untimed warm-up images in the same process; median of ${convRuns} runs, implementations alternating;`);
-  console.log(`NumPy: im2col, OPENBLAS_NUM_THREADS=${numpyThreads}, glibc malloc thresholds raised (numpy_conv_epoch.py: temporaries kept in the heap); TF.js: im2col convolution, float32; nabla: trainNet (what pnpm train --net runs), float64, one thread\n`);
+  console.log(`NumPy: im2col, OPENBLAS_NUM_THREADS=${numpyThreads}, glibc malloc thresholds raised (numpy_conv_epoch.py: temporaries kept in the heap); TF.js: im2col convolution, float32; nabla: trainNet (what pnpm train --net runs; float32 is its default), one thread\n`);
   const convResults: Result[] = [];
   for (let r = 1; r <= convRuns; r++) {
     for (const batch of batches) {

@@ -97,18 +97,19 @@ describe('nabla-mnist train / evaluate / predict', () => {
     out.slice(1).forEach((l, k) => expect(l).toMatch(new RegExp(`^  ${k}  0\\.\\d{6}`)));
   });
 
-  it('trains in float64 unless --dtype float32 asks, and names the dtype', async () => {
+  it('trains in float32 by default where it can (the fast engines, --net), in float64 elsewhere, and as --dtype says', async () => {
     const header = async (...args: string[]): Promise<string> => {
       const r = await run(['train', '--limit', '100', '--epochs', '1', '--json', ...args]);
       expect(r.code, r.stderr).toBe(0);
       return lines(r.stderr)[0]!;
     };
-    expect(await header()).toMatch(/^Training \[784,30,10\] on 100 images, .*mini-batches of 10, autodiff\/matrix in float64$/);
-    expect(await header('--dtype', 'float32')).toMatch(/autodiff\/matrix in float32$/);
-    expect(await header('--engine', 'backprop', '--dtype', 'float32', '--threads', '2')).toMatch(/backprop\/matrix in float32 on 2 threads$/);
+    expect(await header()).toMatch(/^Training \[784,30,10\] on 100 images, .*mini-batches of 10, autodiff\/matrix in float32$/);
+    expect(await header('--dtype', 'float64')).toMatch(/autodiff\/matrix in float64$/);
+    expect(await header('--engine', 'backprop', '--threads', '2')).toMatch(/backprop\/matrix in float32 on 2 threads$/);
     expect(await header('--optimizer', 'momentum')).toMatch(/in float64$/);
-    expect(await header('--net', 'dense:10')).toMatch(/^Training dense:10 .*autodiff through tensors in float64$/);
-    expect(await header('--net', 'dense:10', '--dtype', 'float32')).toMatch(/autodiff through tensors in float32$/);
+    expect(await header('--reference')).toMatch(/in float64$/);
+    expect(await header('--net', 'dense:10')).toMatch(/^Training dense:10 .*autodiff through tensors in float32$/);
+    expect(await header('--net', 'dense:10', '--dtype', 'float64')).toMatch(/autodiff through tensors in float64$/);
     const refused = await run(['train', '--limit', '100', '--epochs', '1', '--optimizer', 'momentum', '--dtype', 'float32']);
     expect(refused.code).toBe(2);
     expect(refused.stderr).toMatch(/dtype.*float32 runs only in the fast engines/);

@@ -74,7 +74,7 @@ function buildCli(): ReturnType<typeof cac> {
     .option('--init <name>', `Weight initialiser: normal, scaled or he (default: ${d.init})`)
     .option('--engine <name>', `Gradients by ${ENGINE_NAMES.join(' or ')} (default: ${d.engine})`)
     .option('--mode <name>', `${MODE_NAMES.join(' (whole batch) or ')} (per example) (default: ${d.mode})`)
-    .option('--dtype <type>', 'float64, or float32 where the fast engines run (--mode matrix, --optimizer sgd, no --reference) and with --net (default: float64)')
+    .option('--dtype <type>', 'float32 or float64 (default: float32 where it runs, i.e. with --net and where the fast engines run: --mode matrix, --optimizer sgd, no --reference; float64 elsewhere)')
     .option('--threads <n>', "1, or 2 to split the matrix products with the other core (default: 1)")
     .option('--reference', 'Train through tensors, .grad and an optimizer object instead of the fused engines (slower; same results)')
     .option('--optimizer <name>', `${OPTIMIZER_NAMES.join(', ')} (default: ${d.optimizer})`)
