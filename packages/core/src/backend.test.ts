@@ -64,18 +64,26 @@ describe('createKernels', () => {
     for (const dtype of ['float64', 'float32'] as const) {
       for (const simd of [true, false]) {
         const k = createKernels(dtype, { bytes: 1 << 16, simd });
-        const [count, m, n] = [5, 3, 259]; // every byte value, and a length that is not a multiple of 8
+        const round = dtype === 'float32' ? Math.fround : (v: number) => v;
+        // Every byte value; n not a multiple of 8 or 4; m below 4, a multiple of 4 and neither (the
+        // SIMD route gathers four images at a time, then one at a time); images repeated and in any order.
+        const [count, n] = [11, 259];
         const images = k.allocBytes(count * n);
         for (let i = 0; i < images.length; i++) images[i] = (i * 37) % 256;
-        const index = k.allocInts(4);
+        for (const order of [[4, 0, 2], [10, 3, 3, 7], [9, 1, 5, 0, 8, 2, 6, 10, 4]]) {
+          const m = order.length;
+          const index = k.allocInts(m);
+          index.set(order);
+          const X = k.alloc(m * n);
+          k.gather(images, index, m, n, X);
+          for (let j = 0; j < m; j++) for (let p = 0; p < n; p++) expect(X[p * m + j]).toBe(round(images[index[j]! * n + p]! / 255));
+        }
+        const index = k.allocInts(3);
         index.set([4, 0, 2]);
-        const X = k.alloc(m * n);
-        k.gather(images, index, m, n, X);
-        const round = dtype === 'float32' ? Math.fround : (v: number) => v;
-        for (let j = 0; j < m; j++) for (let p = 0; p < n; p++) expect(X[p * m + j]).toBe(round(images[index[j]! * n + p]! / 255));
-        expect(() => k.gather(images, index, m, n, k.alloc(m * n - 1))).toThrow(/X of exactly 777 values/);
-        index[1] = 5;
-        expect(() => k.gather(images, index, m, n, X)).toThrow(/index\[1\] is 5, not an image number below 5/);
+        const X = k.alloc(3 * n);
+        expect(() => k.gather(images, index, 3, n, k.alloc(3 * n - 1))).toThrow(/X of exactly 777 values/);
+        index[1] = 11;
+        expect(() => k.gather(images, index, 3, n, X)).toThrow(/index\[1\] is 11, not an image number below 11/);
       }
     }
   });

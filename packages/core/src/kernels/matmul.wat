@@ -785,10 +785,60 @@
   ;; place, with no copy per batch.
   ;; Eight pixels of one image per step: one 8-byte load widened to 32-bit lanes, converted and
   ;; scaled two (f64) or four (f32) at a time, then stored down the column (stride m).
+  ;; gather_f32 first takes four images at a time, four pixels of each, transposed into one
+  ;; vector per pixel and stored whole: at m = 100 that took 26 µs per batch against 44 with
+  ;; scalar stores down the columns. The division stays, because x · (1/255) rounds 126 of the
+  ;; 256 byte values differently in float32 (and the float64 product rounded to float32 ran
+  ;; slower than the division); float64 gains nothing from four images, being bound by its
+  ;; division (about 0.68 ns per value either way).
   (func (export "gather_f32") (param $src i32) (param $idx i32) (param $m i32) (param $n i32) (param $dst i32)
     (local $j i32) (local $p i32) (local $s i32) (local $d i32) (local $stride i32) (local $w v128) (local $v v128) (local $n8 i32)
+    (local $s1 i32) (local $s2 i32) (local $s3 i32) (local $n4 i32) (local $q v128)
     (local.set $stride (i32.shl (local.get $m) (i32.const 2)))
     (local.set $n8 (i32.and (local.get $n) (i32.const -8)))
+    (local.set $n4 (i32.and (local.get $n) (i32.const -4)))
+    ;; Four images at a time: four pixels of each in one vector, transposed by one byte shuffle
+    ;; so that each pixel's four values are adjacent in its row of X: one v128 store per pixel.
+    (block $qdone (loop $qloop
+      (br_if $qdone (i32.gt_u (i32.add (local.get $j) (i32.const 4)) (local.get $m)))
+      (local.set $s (i32.add (local.get $src) (i32.mul (i32.load (i32.add (local.get $idx) (i32.shl (local.get $j) (i32.const 2)))) (local.get $n))))
+      (local.set $s1 (i32.add (local.get $src) (i32.mul (i32.load offset=4 (i32.add (local.get $idx) (i32.shl (local.get $j) (i32.const 2)))) (local.get $n))))
+      (local.set $s2 (i32.add (local.get $src) (i32.mul (i32.load offset=8 (i32.add (local.get $idx) (i32.shl (local.get $j) (i32.const 2)))) (local.get $n))))
+      (local.set $s3 (i32.add (local.get $src) (i32.mul (i32.load offset=12 (i32.add (local.get $idx) (i32.shl (local.get $j) (i32.const 2)))) (local.get $n))))
+      (local.set $d (i32.add (local.get $dst) (i32.shl (local.get $j) (i32.const 2))))
+      (local.set $p (i32.const 0))
+      (block $pdone (loop $ploop
+        (br_if $pdone (i32.ge_u (local.get $p) (local.get $n4)))
+        (local.set $q (v128.load32_zero (i32.add (local.get $s) (local.get $p))))
+        (local.set $q (v128.load32_lane 1 (i32.add (local.get $s1) (local.get $p)) (local.get $q)))
+        (local.set $q (v128.load32_lane 2 (i32.add (local.get $s2) (local.get $p)) (local.get $q)))
+        (local.set $q (v128.load32_lane 3 (i32.add (local.get $s3) (local.get $p)) (local.get $q)))
+        (local.set $q (i8x16.shuffle 0 4 8 12 1 5 9 13 2 6 10 14 3 7 11 15 (local.get $q) (local.get $q)))
+        (local.set $w (i16x8.extend_low_i8x16_u (local.get $q)))
+        (v128.store (local.get $d) (f32x4.div (f32x4.convert_i32x4_u (i32x4.extend_low_i16x8_u (local.get $w))) (f32x4.splat (f32.const 255))))
+        (local.set $d (i32.add (local.get $d) (local.get $stride)))
+        (v128.store (local.get $d) (f32x4.div (f32x4.convert_i32x4_u (i32x4.extend_high_i16x8_u (local.get $w))) (f32x4.splat (f32.const 255))))
+        (local.set $d (i32.add (local.get $d) (local.get $stride)))
+        (local.set $w (i16x8.extend_high_i8x16_u (local.get $q)))
+        (v128.store (local.get $d) (f32x4.div (f32x4.convert_i32x4_u (i32x4.extend_low_i16x8_u (local.get $w))) (f32x4.splat (f32.const 255))))
+        (local.set $d (i32.add (local.get $d) (local.get $stride)))
+        (v128.store (local.get $d) (f32x4.div (f32x4.convert_i32x4_u (i32x4.extend_high_i16x8_u (local.get $w))) (f32x4.splat (f32.const 255))))
+        (local.set $d (i32.add (local.get $d) (local.get $stride)))
+        (local.set $p (i32.add (local.get $p) (i32.const 4)))
+        (br $ploop)))
+      ;; the last n mod 4 pixels of the four images
+      (block $rdone (loop $rloop
+        (br_if $rdone (i32.ge_u (local.get $p) (local.get $n)))
+        (f32.store (local.get $d) (f32.div (f32.convert_i32_u (i32.load8_u (i32.add (local.get $s) (local.get $p)))) (f32.const 255)))
+        (f32.store offset=4 (local.get $d) (f32.div (f32.convert_i32_u (i32.load8_u (i32.add (local.get $s1) (local.get $p)))) (f32.const 255)))
+        (f32.store offset=8 (local.get $d) (f32.div (f32.convert_i32_u (i32.load8_u (i32.add (local.get $s2) (local.get $p)))) (f32.const 255)))
+        (f32.store offset=12 (local.get $d) (f32.div (f32.convert_i32_u (i32.load8_u (i32.add (local.get $s3) (local.get $p)))) (f32.const 255)))
+        (local.set $d (i32.add (local.get $d) (local.get $stride)))
+        (local.set $p (i32.add (local.get $p) (i32.const 1)))
+        (br $rloop)))
+      (local.set $j (i32.add (local.get $j) (i32.const 4)))
+      (br $qloop)))
+    ;; the last m mod 4 images, one at a time
     (block $jdone (loop $jloop
       (br_if $jdone (i32.ge_u (local.get $j) (local.get $m)))
       (local.set $s (i32.add (local.get $src) (i32.mul (i32.load (i32.add (local.get $idx) (i32.shl (local.get $j) (i32.const 2)))) (local.get $n))))
