@@ -6,6 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { CONV_WASM_BASE64 } from './conv.wasm.ts';
+import { seededValues as seeded } from './reference.ts';
 
 interface Kernels {
   im2col_f32(x: number, col: number, ld: number, C: number, H: number, W: number, kh: number, kw: number, Ho: number, Wo: number, sh: number, sw: number, pt: number, pl: number): void;
@@ -23,18 +24,6 @@ const kernels = new WebAssembly.Instance(
 
 /** A quiet NaN as float32, and as float64 when two of them sit side by side. */
 const GUARD = 0x7fc0dead;
-
-/** Deterministic values in [-1, 1) (mulberry32), so a failure reproduces. */
-function seeded(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 31 - 1;
-  };
-}
 
 /**
  * Lays arrays out in the memory, which it first fills with GUARD: each array starts at a

@@ -1,6 +1,6 @@
 /**
  * Test support for the kernels: a seeded value source, the naive triple loop they are checked
- * against, and the sizes worth checking. Used by gemm.test.ts and wasm.test.ts only.
+ * against, and the sizes worth checking. Used by the kernels' tests only.
  */
 
 /**
