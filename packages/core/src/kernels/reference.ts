@@ -87,9 +87,9 @@ export const SIZES: readonly (readonly [number, number, number])[] = [
   [1, 1, 1], [7, 13, 5], [0, 3, 4], [3, 0, 4], [3, 4, 0], [1, 9, 1], [9, 1, 9],
   [2, 3, 7], [4, 4, 4], [5, 8, 3], [6, 10, 11], [11, 17, 2], [3, 7, 33], [13, 3, 1],
   [7, 40, 600], [5, 70, 9], [31, 35, 3],
-  // n = 8j + 2 (j ≥ 1): the float32 kernels' last ten columns run as one block, 3 rows at a time;
-  // n = 2 does not
-  [1, 10, 3], [2, 10, 1], [4, 18, 9], [7, 26, 5], [31, 10, 33], [8, 10, 300], [3, 2, 5],
+  // n = 8j + 2 (j ≥ 1): the float32 kernels' last ten columns run as one block, 3 rows at a time,
+  // and for n = 4j + 2 the float64 kernels' last six; n = 2 does not
+  [1, 10, 3], [2, 10, 1], [4, 18, 9], [7, 26, 5], [31, 10, 33], [8, 10, 300], [3, 2, 5], [5, 6, 7], [2, 14, 3],
   [30, 10, 784], [30, 100, 784], [10, 10, 30], [10, 100, 30], // NN: W·X, W2·A
   [30, 784, 10], [30, 784, 100], [10, 30, 10], // NT: δ·Xᵀ, δ2·Aᵀ
   [30, 10, 10], [30, 100, 10], // TN: W2ᵀ·δ2
