@@ -77,3 +77,36 @@ describe('sigmoid in float64: one result whichever route computes it', () => {
     );
   });
 });
+
+describe('sigmoid in float32: the SIMD kernel (a Cephes expf)', () => {
+  // Float32 edges: around 0, where e^−|v| leaves the normal floats (−87.3) and underflows
+  // (−103.3), the infinities and NaN; then the float64 values above, rounded.
+  const EDGES32 = [0, -0, 1e-30, -1e-30, 0.5, -0.5, 1, -1, 16.6, -16.6, 17.4, -17.4, 87, -87, -87.3, -87.4, -88, -100, -104, 100, 3.4e38, -3.4e38, Infinity, -Infinity, NaN];
+  const x = Float32Array.from([...EDGES32, ...values(4099, 11)]); // odd length: the one-lane tail runs too
+  const MIN_NORMAL = 2 ** -126;
+
+  it('is within 2 ulp of σ (float64, rounded) where that is a normal float32, 0 below, keeps NaN, and is exact at the ends', () => {
+    const k = createKernels('float32', { bytes: 8 * x.length + 1024 });
+    const sigmoid32 = k.sigmoid;
+    if (sigmoid32 === undefined) return expect(k.simd).toBe(false); // no SIMD here: nothing to test
+    const z = k.alloc(x.length);
+    const a = k.alloc(x.length);
+    z.set(x);
+    sigmoid32(z, a);
+    let worst = 0;
+    for (let i = 0; i < x.length; i++) {
+      const want = Math.fround(reference(x[i]!));
+      const got = a[i]!;
+      if (Number.isNaN(want)) expect(got, `σ(${x[i]})`).toBeNaN();
+      else if (want < MIN_NORMAL) expect(got, `σ(${x[i]})`).toBe(0); // below the normals: flushed to 0
+      else worst = Math.max(worst, Math.abs(got - want) / want);
+    }
+    expect(worst).toBeLessThanOrEqual(2 * 2 ** -23);
+    const ends = Float32Array.from([0, -0, Infinity, -Infinity, 100, -3.4e38]);
+    const out = k.alloc(ends.length);
+    const input = k.alloc(ends.length);
+    input.set(ends);
+    sigmoid32(input, out);
+    expect([...out]).toEqual([0.5, 0.5, 1, 0, 1, 0]);
+  });
+});

@@ -237,7 +237,8 @@ export interface WasmArena {
    */
   gather_f64(images: Uint8Array, index: Int32Array, m: number, n: number, X: Float64Array): void;
   /**
-   * A = σ(Z) elementwise in float32 (a SIMD expf, about 1 ulp; stable for any z).
+   * A = σ(Z) elementwise in float32 (a SIMD expf: within 2 ulp where σ is a normal float, 0 below,
+   * about z < −87.3; NaN stays NaN; stable for any z).
    * @param Z - the inputs
    * @param A - the outputs, as long as Z (may be Z itself)
    */
