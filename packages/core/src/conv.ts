@@ -10,7 +10,7 @@ import type { Shape } from './shape.ts';
 import { type GemmLayout, gemm } from './gemm-dispatch.ts';
 import { type WasmArena, createWasmArena, wasmSimdSupported } from './kernels/wasm.ts';
 import { arenaOfView } from './backend.ts';
-import { CONV_WASM_BASE64 } from './kernels/conv.wasm.ts';
+import { CONV_WASM_BASE64, CONV_WASM_SHARED_BASE64 } from './kernels/conv.wasm.ts';
 import { apply } from './ops.ts';
 import { type Tensor, toTensor } from './tensor.ts';
 
@@ -326,17 +326,24 @@ const tapeInstances = new WeakMap<WasmArena, TapeWasm>();
 
 /**
  * conv.wat instantiated on the memory of the arena holding `view` (a tape's buffer), or null:
- * not in an arena of `createKernels`, a shared memory (a helper thread's: conv.wat imports an
- * unshared one), no SIMD, or conv.wat turned off ({@link setWasmIm2col}).
+ * not in an arena of `createKernels`, no SIMD, or conv.wat turned off ({@link setWasmIm2col}).
+ * A shared memory (the kernels of a helper thread) gets the build that imports a shared one.
  * @param view - a buffer of the tape
  */
 export function tapeWasmOf(view: ArrayBufferView): TapeWasm | null {
   const arena = arenaOfView(view);
-  if (arena === null || !wasmIm2col || !wasmSimdSupported() || arena.memory.buffer instanceof SharedArrayBuffer) return null;
+  if (arena === null || !wasmIm2col || !wasmSimdSupported()) return null;
   let k = tapeInstances.get(arena);
   if (k === undefined) {
-    convModule ??= new WebAssembly.Module(Uint8Array.from(atob(CONV_WASM_BASE64), (ch) => ch.charCodeAt(0)));
-    const ex = new WebAssembly.Instance(convModule, { env: { memory: arena.memory } }).exports as unknown as Omit<TapeWasm, 'arena'>;
+    let module: WebAssembly.Module;
+    if (typeof SharedArrayBuffer !== 'undefined' && arena.memory.buffer instanceof SharedArrayBuffer) {
+      sharedConvModule ??= new WebAssembly.Module(Uint8Array.from(atob(CONV_WASM_SHARED_BASE64), (ch) => ch.charCodeAt(0)));
+      module = sharedConvModule;
+    } else {
+      convModule ??= new WebAssembly.Module(Uint8Array.from(atob(CONV_WASM_BASE64), (ch) => ch.charCodeAt(0)));
+      module = convModule;
+    }
+    const ex = new WebAssembly.Instance(module, { env: { memory: arena.memory } }).exports as unknown as Omit<TapeWasm, 'arena'>;
     k = { ...ex, arena };
     tapeInstances.set(arena, k);
   }
@@ -352,6 +359,7 @@ interface Workspace {
 
 let workspace: Workspace | null = null;
 let convModule: WebAssembly.Module | undefined;
+let sharedConvModule: WebAssembly.Module | undefined;
 let wasmIm2col = true;
 
 /**

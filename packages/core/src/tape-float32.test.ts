@@ -343,6 +343,24 @@ describe("a tape's own steps: this module's float32 loops and conv.wat's steps",
     expect(wasmStep(primitives.sigmoidGrad as never, [kernels.alloc(12), kernels.alloc(12)], [[12], [12]], kernels.alloc(12), [12], null, wasm)).toBeNull();
     expect(tapeWasmOf(new Float32Array(4))).toBeNull();
   });
+  it('runs in conv.wat on shared memory too (the kernels of a helper thread), with the same bits', () => {
+    for (const dtype of ['float32', 'float64'] as const) {
+      const results: number[][] = [];
+      for (const shared of [false, true]) {
+        const k = createKernels(dtype, { bytes: 1 << 16, shared });
+        const wasm = tapeWasmOf(k.alloc(1));
+        expect(wasm, `${dtype}, shared ${shared}`).not.toBeNull();
+        const [y, g, out] = [k.alloc(13), k.alloc(13), k.alloc(13)];
+        for (let i = 0; i < 13; i++) [y[i], g[i]] = [0.05 + i / 14, Math.sin(i + 1)];
+        const step = wasmStep(primitives.sigmoidGrad as never, [y, g], [[13], [13]], out, [13], null, wasm!);
+        expect(step).not.toBeNull();
+        step!();
+        results.push(Array.from(out));
+      }
+      expect(results[1]).toEqual(results[0]);
+      expect(results[0]!.every((v) => v !== 0)).toBe(true);
+    }
+  });
   it('leaves other patterns to the primitives (a broadcast along two axes, a sum over rows, pow 3, a 3-D transpose)', () => {
     expect(float32Loop(primitives.add as never, [f32(24), f32(12)], [[2, 3, 4], [1, 3, 4]], new Float32Array(24), [2, 3, 4], null)).toBeNull();
     expect(float32Loop(primitives.add as never, [f32(24), f32(8)], [[2, 3, 4], [2, 1, 4]], new Float32Array(24), [2, 3, 4], null)).toBeNull();
