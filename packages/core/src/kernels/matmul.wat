@@ -1103,7 +1103,8 @@
                               (i32x4.splat (i32.const -1262485377))) (i32.const 23))))
       (local.set $s (f32x4.div (f32x4.splat (f32.const 1)) (f32x4.add (f32x4.splat (f32.const 1)) (local.get $e))))
       ;; below −87.3 the clamp would leave e^−87.3 ≈ 1.2e-38: give 0 there instead, so σ(−∞) = 0
-      ;; (both are within the smallest normal float of σ; NaN compares false and stays NaN)
+      ;; (σ itself is below the smallest normal float there, 1.18e-38; NaN compares false and
+      ;; stays NaN)
       (local.set $fx (f32x4.lt (local.get $v) (f32x4.splat (f32.const -87.3))))
       (local.set $v (v128.andnot
         (v128.bitselect (local.get $s) (f32x4.mul (local.get $e) (local.get $s)) (f32x4.ge (local.get $v) (f32x4.splat (f32.const 0))))
