@@ -6,49 +6,13 @@
  *   pnpm exec tsx packages/core/scripts/build-conv-wasm.ts           # rewrite conv.wasm.ts
  *   pnpm exec tsx packages/core/scripts/build-conv-wasm.ts --check   # exit 1 if it is out of date
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import wabtInit from 'wabt';
+import { assemble, base64Lines, sharedVariant, writeOrCheck } from './wat.ts';
 
 const kernelsDir = fileURLToPath(new URL('../src/kernels/', import.meta.url));
 const watPath = `${kernelsDir}conv.wat`;
 const outPath = `${kernelsDir}conv.wasm.ts`;
-
-async function assemble(watSource: string, shared: boolean): Promise<Uint8Array> {
-  const wabt = await wabtInit();
-  const module = wabt.parseWat('conv.wat', watSource, { simd: true, threads: shared });
-  try {
-    if (!shared) {
-      module.validate();
-      return module.toBinary({ canonicalize_lebs: true, write_debug_names: false }).buffer;
-    }
-    // NOTE: wabt.js's validate() rejects shared memory whatever its features (see build-wasm.ts),
-    // so the shared build is validated by the engine that will run it.
-    const binary = module.toBinary({ canonicalize_lebs: true, write_debug_names: false }).buffer;
-    if (!WebAssembly.validate(binary)) throw new Error('conv.wat: the shared build does not validate in this engine');
-    return binary;
-  } finally {
-    module.destroy();
-  }
-}
-
-/**
- * The same module importing a shared memory: a tape on the kernels of a helper thread
- * (`withHelperThread`) lives in shared memory, and an import of an unshared one cannot take it.
- */
-function sharedVariant(watSource: string): string {
-  const own = '(import "env" "memory" (memory 1))';
-  if (!watSource.includes(own)) throw new Error(`conv.wat: expected the line ${own} to derive the shared build`);
-  // 32768 pages: the 2 GiB that i32 byte offsets address, the limit of the arenas' shared memories.
-  return watSource.replace(own, '(import "env" "memory" (memory 1 32768 shared))');
-}
-
-function lines96(binary: Uint8Array): string {
-  const base64 = Buffer.from(binary).toString('base64');
-  const lines: string[] = [];
-  for (let i = 0; i < base64.length; i += 96) lines.push(`  '${base64.slice(i, i + 96)}'`);
-  return `${lines.join(' +\n')};`;
-}
 
 function render(binary: Uint8Array, shared: Uint8Array): string {
   return [
@@ -57,30 +21,17 @@ function render(binary: Uint8Array, shared: Uint8Array): string {
     '',
     `/** conv.wat assembled with wabt (feature: simd): ${binary.length} bytes, base64. */`,
     'export const CONV_WASM_BASE64: string =',
-    lines96(binary),
+    base64Lines(binary),
     '',
     `/** The same importing a shared memory (features: simd, threads): ${shared.length} bytes, base64. */`,
     'export const CONV_WASM_SHARED_BASE64: string =',
-    lines96(shared),
+    base64Lines(shared),
     '',
   ].join('\n');
 }
 
 const source = readFileSync(watPath, 'utf8');
-const fresh = render(await assemble(source, false), await assemble(sharedVariant(source), true));
-if (process.argv.includes('--check')) {
-  let committed = '';
-  try {
-    committed = readFileSync(outPath, 'utf8');
-  } catch {
-    // a missing file is simply out of date
-  }
-  if (committed !== fresh) {
-    console.error(`${outPath} is out of date with conv.wat; run: pnpm exec tsx packages/core/scripts/build-conv-wasm.ts`);
-    process.exit(1);
-  }
-  console.log('conv.wasm.ts is up to date');
-} else {
-  writeFileSync(outPath, fresh);
-  console.log(`wrote ${outPath}`);
-}
+// A tape on the kernels of a helper thread (withHelperThread) lives in shared memory, which an
+// import of an unshared one cannot take. 32768 pages: the limit of the arenas' shared memories.
+const shared = sharedVariant('conv.wat', source, '(import "env" "memory" (memory 1))', '(import "env" "memory" (memory 1 32768 shared))');
+writeOrCheck(outPath, render(await assemble('conv.wat', source), await assemble('conv.wat', shared)), 'conv.wat', 'packages/core/scripts/build-conv-wasm.ts');
